@@ -1,0 +1,6 @@
+"""URLs of the articles app."""
+
+
+app_name = "articles"
+
+urlpatterns = []

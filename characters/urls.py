@@ -1,0 +1,6 @@
+"""URLs of the characters app."""
+
+
+app_name = "characters"
+
+urlpatterns = []

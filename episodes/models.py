@@ -1,0 +1,281 @@
+"""The series and its related works, seasons, episodes, releases and credits."""
+
+from django.db import models
+from django.db.models import Count, Max, Min, Prefetch
+
+from articles.models import Page, PageKind, PageQuerySet, page_link
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class WorkQuerySet(PageQuerySet):
+    def with_infobox(self):
+        return self.select_related("adaptation_of").prefetch_related(
+            Prefetch(
+                "staff_credits",
+                queryset=StaffCredit.objects.select_related("person").order_by("role", "person__title"),
+            ),
+            Prefetch(
+                "companies",
+                queryset=WorkCompany.objects.select_related("organization").order_by(
+                    "role", "organization__title"
+                ),
+            ),
+            Prefetch("releases", queryset=Release.objects.select_related("organization")),
+            Prefetch("seasons", queryset=Season.objects.with_episode_stats()),
+            "adaptations",
+        )
+
+
+class Work(Page):
+    """A work of the franchise: the anime series, or an adaptation such as the manga."""
+
+    class Medium(models.TextChoices):
+        ANIME = "anime", "Anime series"
+        MANGA = "manga", "Manga"
+
+    page_kind = PageKind.WORK
+    detail_url_name = "episodes:work"
+
+    page_ptr = page_link()
+
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    format = models.CharField(
+        max_length=100, blank=True, help_text='E.g. "Original net animation (ONA)", "Webtoon".'
+    )
+    genres = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    native_title = models.CharField(
+        max_length=200, blank=True, help_text='How the title is stylized, e.g. "HERO≠MASK".'
+    )
+    adaptation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="adaptations"
+    )
+    volumes = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def genre_list(self):
+        return [genre.strip() for genre in self.genres.split(",") if genre.strip()]
+
+
+class Role(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    SERIES_COMPOSITION = "series_composition", "Series composition"
+    WRITER = "writer", "Writer"
+    CHARACTER_DESIGN = "character_design", "Character design"
+    MUSIC = "music", "Music"
+    SOUND_DIRECTOR = "sound_director", "Sound director"
+    MANGAKA = "mangaka", "Manga author"
+
+
+class StaffCredit(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="staff_credits")
+    person = models.ForeignKey("characters.Person", on_delete=models.CASCADE, related_name="staff_credits")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["work", "role", "person"]
+        constraints = [models.UniqueConstraint(fields=["work", "person", "role"], name="staff_credit_unique")]
+
+    def __str__(self):
+        return f"{self.person} – {self.get_role_display()} – {self.work}"
+
+
+class WorkCompany(models.Model):
+    """A company's part in a work: studio, streaming service, network, licensor..."""
+
+    class Role(models.TextChoices):
+        STUDIO = "studio", "Studio"
+        PRODUCER = "producer", "Production"
+        STREAMING = "streaming", "Streaming service"
+        NETWORK = "network", "Television network"
+        LICENSOR = "licensor", "Licensor"
+        DISTRIBUTOR = "distributor", "Distributor"
+        PUBLISHER = "publisher", "Publisher"
+        PLATFORM = "platform", "Published on"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="companies")
+    organization = models.ForeignKey(
+        "articles.Organization", on_delete=models.CASCADE, related_name="work_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["work", "role", "organization"]
+        verbose_name = "company credit"
+        constraints = [
+            models.UniqueConstraint(fields=["work", "organization", "role"], name="work_company_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.organization} – {self.get_role_display()} – {self.work}"
+
+
+class Release(models.Model):
+    """One release of a work: a streaming premiere, a broadcast run, a disc or a book."""
+
+    class Medium(models.TextChoices):
+        STREAMING = "streaming", "Streaming"
+        TELEVISION = "television", "Television"
+        BLU_RAY = "blu-ray", "Blu-ray"
+        DIGITAL = "digital", "Digital serialization"
+        PRINT = "print", "Print volume"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="releases")
+    season = models.ForeignKey(
+        "Season", null=True, blank=True, on_delete=models.CASCADE, related_name="releases"
+    )
+    organization = models.ForeignKey(
+        "articles.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="releases",
+    )
+    medium = models.CharField(max_length=20, choices=Medium.choices)
+    region = models.CharField(
+        max_length=100, blank=True, help_text='E.g. "Worldwide", "Japan", "North America".'
+    )
+    start_date = models.DateField()
+    start_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of the start date the source gives; the rest of the date is not shown.",
+    )
+    end_date = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="release_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        where = f" ({self.region})" if self.region else ""
+        return f"{self.work} – {self.get_medium_display()}{where}"
+
+
+class SeasonQuerySet(PageQuerySet):
+    def with_episode_stats(self):
+        return self.annotate(
+            episode_count=Count("episodes"),
+            first_release=Min("episodes__release_date"),
+            last_release=Max("episodes__release_date"),
+        ).order_by("work", "number")
+
+    def with_episodes(self):
+        return self.with_episode_stats().prefetch_related(
+            Prefetch("episodes", queryset=Episode.objects.in_order())
+        )
+
+
+class Season(Page):
+    page_kind = PageKind.SEASON
+    detail_url_name = "episodes:season"
+
+    page_ptr = page_link()
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="seasons")
+    number = models.PositiveIntegerField()
+    release_date = models.DateField(null=True, blank=True)
+
+    objects = SeasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["work", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "number"], name="season_number_unique_per_work")
+        ]
+
+    @property
+    def year(self):
+        return self.release_date.year if self.release_date else None
+
+
+class EpisodeQuerySet(PageQuerySet):
+    def in_order(self):
+        return self.select_related("season").order_by("season__work", "number_overall")
+
+    def with_cast(self):
+        return self.in_order().prefetch_related(
+            Prefetch("appearances", queryset=Appearance.objects.select_related("character"))
+        )
+
+
+class Episode(Page):
+    page_kind = PageKind.EPISODE
+    detail_url_name = "episodes:detail"
+
+    page_ptr = page_link()
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveIntegerField(help_text="Number within the season.")
+    number_overall = models.PositiveIntegerField(help_text="Number across the whole series.")
+    name = models.CharField(
+        max_length=200, blank=True, help_text="The episode's own title, where the source gives one."
+    )
+    runtime_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name="runtime (minutes)")
+    release_date = models.DateField(null=True, blank=True)
+    characters = models.ManyToManyField(
+        "characters.Character", through="Appearance", related_name="episodes", blank=True
+    )
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["season", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "number"], name="episode_number_unique_per_season"),
+            models.CheckConstraint(
+                condition=models.Q(number_overall__gte=models.F("number")),
+                name="episode_overall_number_not_below_season_number",
+            ),
+        ]
+
+    @property
+    def display_name(self):
+        return self.name or f"Episode {self.number}"
+
+    def previous(self):
+        return (
+            Episode.objects.in_order()
+            .filter(season__work_id=self.season.work_id, number_overall__lt=self.number_overall)
+            .last()
+        )
+
+    def next(self):
+        return (
+            Episode.objects.in_order()
+            .filter(season__work_id=self.season.work_id, number_overall__gt=self.number_overall)
+            .first()
+        )
+
+
+class Appearance(models.Model):
+    """A character appears in an episode (named in its summary)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appearances")
+    character = models.ForeignKey(
+        "characters.Character", on_delete=models.CASCADE, related_name="appearances"
+    )
+
+    class Meta:
+        ordering = ["episode", "character"]
+        constraints = [models.UniqueConstraint(fields=["episode", "character"], name="appearance_unique")]
+
+    def __str__(self):
+        return f"{self.character} in {self.episode}"

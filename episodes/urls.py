@@ -1,0 +1,6 @@
+"""URLs of the episodes app."""
+
+
+app_name = "episodes"
+
+urlpatterns = []

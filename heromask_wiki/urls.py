@@ -1,0 +1,11 @@
+"""Root URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+    path("", include("characters.urls")),
+    path("", include("episodes.urls")),
+]

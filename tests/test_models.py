@@ -1,0 +1,33 @@
+"""Model behaviour every page kind relies on."""
+
+import pytest
+from django.db import IntegrityError
+
+from articles.models import Page
+from tests.factories import CharacterFactory, EpisodeFactory, PersonFactory, SeasonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_kind_reaches_its_specific_row_from_page():
+    character = CharacterFactory(title="James Blood")
+    page = Page.objects.get(pk=character.pk)
+    assert page.kind == "character"
+    assert page.specific == character
+    assert page.get_absolute_url() == character.get_absolute_url()
+
+
+def test_titles_are_unique_regardless_of_case():
+    CharacterFactory(title="James Blood")
+    with pytest.raises(IntegrityError):
+        PersonFactory(title="james blood", slug="james-blood-2")
+
+
+def test_episodes_cross_the_season_boundary_in_order():
+    season_1 = SeasonFactory(number=1)
+    season_2 = SeasonFactory(number=2, work=season_1.work)
+    last_of_1 = EpisodeFactory(season=season_1, number=15, number_overall=15)
+    first_of_2 = EpisodeFactory(season=season_2, number=1, number_overall=16)
+    assert last_of_1.next() == first_of_2
+    assert first_of_2.previous() == last_of_1
+    assert first_of_2.next() is None
