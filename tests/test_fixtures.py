@@ -1,0 +1,501 @@
+"""The real content in fixtures/*.json: it loads cleanly, loads again without
+duplicating anything, holds what the source text states, and a broken fixture
+is refused without touching the database."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.core import serializers
+from django.core.management import call_command
+from django.core.serializers.base import DeserializationError
+from django.db import IntegrityError
+
+from articles.models import Alias, Article, Category, Organization, Page, Reference
+from characters.models import Character, CharacterRelationship, Person, VoiceCredit
+from episodes.models import Appearance, Episode, Release, Season, StaffCredit, Work, WorkCompany
+from tests.conftest import FIXTURES
+
+WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
+CITATION = re.compile(r"\[\^(\d+)\]")
+CONTENT_APPS = ("articles", "characters", "episodes")
+
+NAMED_CHARACTERS = [
+    "James Blood",
+    "Sarah Sinclair",
+    "Monica Campbell",
+    "Geffrey Connor",
+    "Harry Creighton",
+    "Steven Martland",
+    "Lennox Gallagher",
+    "Edmond Chandler",
+    "Theo Herst",
+    "Tina Herst",
+    "William Herst",
+    "Gary Evans",
+    "Douglas Coates",
+    "Anna Winehouse",
+    "Robert Walter",
+    "Wyatt",
+    "Fred",
+    "Grimm",
+    "Richard Burner",
+    "Jasper",
+]
+
+
+def content_models():
+    return [model for model in apps.get_models() if model._meta.app_label in CONTENT_APPS]
+
+
+def snapshot():
+    """Every row of the content apps, serialized: equal snapshots mean an unchanged database."""
+    return {
+        model._meta.label: serializers.serialize("json", model.objects.order_by("pk"))
+        for model in content_models()
+    }
+
+
+def row_counts():
+    return {model._meta.label: model.objects.count() for model in content_models()}
+
+
+def resolve(title):
+    """The page a wiki link ``[[title]]`` means: a page title, an alias or a slug."""
+    page = Page.objects.by_title(title).first()
+    if page is None:
+        alias = Alias.objects.filter(title__iexact=title.strip()).select_related("page").first()
+        page = alias.page if alias else Page.objects.filter(slug=title.strip()).first()
+    return page
+
+
+def linked_pages(text):
+    return [resolve(target) for target, _label in WIKI_LINK.findall(text)]
+
+
+def plain_text(text):
+    """The text as a reader sees it: each wiki link replaced by its label."""
+    return WIKI_LINK.sub(lambda match: match.group(2) or match.group(1), text)
+
+
+def episode(season, number):
+    return Episode.objects.get(season__number=season, number=number)
+
+
+def all_texts():
+    for page in Page.objects.all():
+        yield page.title, page.lead
+        yield page.title, page.body
+    for category in Category.objects.all():
+        yield f"Category {category.name}", category.description
+
+
+# Loading
+
+
+@pytest.mark.django_db
+def test_fixtures_load_into_an_empty_database():
+    assert sum(row_counts().values()) == 0
+
+    call_command("loaddata", *FIXTURES, verbosity=0)
+
+    assert Page.objects.count() == 77
+    assert Episode.objects.count() == 24
+    assert Character.objects.count() == 20
+
+
+def test_loading_the_fixtures_a_second_time_changes_nothing(content):
+    before = snapshot()
+
+    call_command("loaddata", *FIXTURES, verbosity=0)
+
+    assert snapshot() == before
+
+
+def test_every_page_row_has_a_specific_row_of_its_kind(content):
+    for page in Page.objects.all():
+        specific = page.specific
+        assert specific.page_kind == page.kind, page.title
+        assert page.version == 1
+        assert page.created_at == page.updated_at == datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)
+
+
+def test_every_page_is_in_a_category(content):
+    assert not Page.objects.filter(categories__isnull=True).exists()
+
+
+# Works, seasons, episodes
+
+
+def test_anime_and_manga_works_hold_the_source_facts(content):
+    anime = Work.objects.get(slug="hero-mask")
+    assert anime.title == "Hero Mask"
+    assert anime.medium == Work.Medium.ANIME
+    assert anime.native_title == "HERO≠MASK"
+    assert anime.format == "Original net animation (ONA)"
+    assert [genre.lower() for genre in anime.genre_list()] == [
+        "action",
+        "mystery",
+        "thriller",
+        "sci-fi",
+        "crime drama",
+    ]
+    manga = Work.objects.get(title="Hero Mask: A lost memory")
+    assert manga.medium == Work.Medium.MANGA
+    assert manga.adaptation_of == anime
+    assert manga.volumes == 1
+
+
+def test_series_article_has_the_sections_of_the_source(content):
+    anime = Work.objects.get(slug="hero-mask")
+    assert anime.lead.startswith("**Hero Mask** (stylized as **HERO≠MASK**)")
+    headings = re.findall(r"^#+ .+$", anime.body, flags=re.MULTILINE)
+    assert headings == [
+        "## Plot",
+        "### Season 1",
+        "### Season 2",
+        "## Characters",
+        "## Production",
+        "### Development",
+        "### Anime",
+        "## Manga adaptation",
+        "## Release",
+    ]
+    assert "announced in November 2018" in anime.body
+
+
+def test_anime_has_two_seasons_of_15_and_9_episodes(content):
+    seasons = Season.objects.with_episode_stats().filter(work__slug="hero-mask")
+    assert [(s.title, s.slug, s.number, s.episode_count) for s in seasons] == [
+        ("Season 1", "season-1", 1, 15),
+        ("Season 2", "season-2", 2, 9),
+    ]
+    assert [s.release_date for s in seasons] == [datetime.date(2018, 12, 3), datetime.date(2019, 8, 23)]
+
+
+def test_episodes_carry_their_release_date_runtime_and_numbers(content):
+    episodes = list(Episode.objects.in_order())
+    assert [e.number_overall for e in episodes] == list(range(1, 25))
+    for e in episodes:
+        assert e.runtime_minutes == 24
+        expected = datetime.date(2018, 12, 3) if e.season.number == 1 else datetime.date(2019, 8, 23)
+        assert e.release_date == expected, e.title
+        assert e.title == f"Season {e.season.number}, Episode {e.number}"
+        assert e.slug == f"season-{e.season.number}-episode-{e.number}"
+
+
+def test_only_season_2_episodes_have_a_source_title(content):
+    assert set(Episode.objects.filter(season__number=1).values_list("name", flat=True)) == {""}
+    assert list(
+        Episode.objects.filter(season__number=2).order_by("number").values_list("name", flat=True)
+    ) == [f"Episode {n}" for n in range(1, 10)]
+
+
+def test_episode_summaries_keep_the_source_citations(content):
+    for e in Episode.objects.filter(season__number=1):
+        assert e.lead.endswith("[^16]"), e.title
+    assert episode(2, 1).lead.endswith("[^18]")
+    assert episode(2, 9).lead.endswith("[^19]")
+    assert not CITATION.search(episode(2, 5).lead)
+
+
+# Characters and people
+
+
+def test_every_named_character_has_a_page(content):
+    titles = set(Character.objects.values_list("title", flat=True))
+    assert set(NAMED_CHARACTERS) <= titles
+
+
+def test_character_roles_follow_the_source(content):
+    roles = dict(Character.objects.values_list("title", "role"))
+    assert roles["James Blood"] == roles["Sarah Sinclair"] == "main"
+    assert roles["Monica Campbell"] == "supporting"
+    assert {roles[name] for name in ("Steven Martland", "Harry Creighton", "Gary Evans")} == {"antagonist"}
+    assert roles["Lennox Gallagher"] == roles["Edmond Chandler"] == "minor"
+    assert set(Category.objects.get(slug="main-characters").pages.values_list("title", flat=True)) == {
+        "James Blood",
+        "Sarah Sinclair",
+    }
+
+
+def test_ssc_members_are_affiliated_with_the_ssc(content):
+    ssc = Organization.objects.get(title="Special Services Command")
+    assert set(ssc.members.values_list("title", flat=True)) == {
+        "James Blood",
+        "Lennox Gallagher",
+        "Edmond Chandler",
+        "Douglas Coates",
+    }
+    assert ssc.parent.title == "Capital Police Department"
+    assert Character.objects.get(title="Jasper").affiliations.get().title == "Echoes"
+
+
+def test_unstated_facts_stay_empty(content):
+    for title in ("Wyatt", "Fred", "Grimm", "Richard Burner", "Theo Herst", "Robert Walter", "Gary Evans"):
+        character = Character.objects.get(title=title)
+        assert character.occupation == "", title
+    assert not Character.objects.get(title="Robert Walter").affiliations.exists()
+
+
+def test_relationships_stated_by_the_source(content):
+    relations = {
+        (r.character.title, r.related_character.title, r.description)
+        for r in CharacterRelationship.objects.select_related("character", "related_character")
+    }
+    assert ("James Blood", "Monica Campbell", "mentor") in relations
+    assert ("Sarah Sinclair", "Monica Campbell", "mentor and superior") in relations
+    assert ("Sarah Sinclair", "Robert Walter", "superior") in relations
+    assert ("Tina Herst", "William Herst", "father") in relations
+    assert ("William Herst", "Tina Herst", "daughter") in relations
+
+
+def test_voice_credits_in_japanese_and_english(content):
+    credits = {(c.character.title, c.person.title, c.language) for c in VoiceCredit.objects.for_cast_table()}
+    assert credits == {
+        ("James Blood", "Yasuyuki Kase", "ja"),
+        ("James Blood", "Greg Chun", "en"),
+        ("Sarah Sinclair", "Yūko Kaida", "ja"),
+        ("Sarah Sinclair", "Lauren Landa", "en"),
+        ("Harry Creighton", "Kōki Uchiyama", "ja"),
+        ("Monica Campbell", "Haruka Shibuya", "ja"),
+    }
+
+
+def test_junpei_morita_has_a_page_but_no_named_role(content):
+    morita = Person.objects.get(title="Junpei Morita")
+    assert "in supporting roles" in morita.lead
+    assert not morita.voice_credits.exists()
+    assert Category.objects.get(slug="voice-actors").pages.filter(pk=morita.pk).exists()
+
+
+def test_staff_credits(content):
+    credits = {
+        (c.work.title, c.person.title, c.role) for c in StaffCredit.objects.select_related("work", "person")
+    }
+    assert credits == {
+        ("Hero Mask", "Hiroyasu Aoki", "director"),
+        ("Hero Mask", "Hiroyasu Aoki", "series_composition"),
+        ("Hero Mask", "Hiroyasu Aoki", "writer"),
+        ("Hero Mask", "Akira Kindaichi", "writer"),
+        ("Hero Mask", "Takahisa Katagiri", "character_design"),
+        ("Hero Mask", "Hisaki Kato", "music"),
+        ("Hero Mask", "Sōichirō Kubo", "sound_director"),
+        ("Hero Mask: A lost memory", "Wakaiki", "mangaka"),
+    }
+
+
+# Companies and releases
+
+
+def test_company_credits(content):
+    credits = {
+        (c.work.title, c.organization.title, c.role)
+        for c in WorkCompany.objects.select_related("work", "organization")
+    }
+    assert credits == {
+        ("Hero Mask", "Studio Pierrot", "studio"),
+        ("Hero Mask", "Sotsu", "producer"),
+        ("Hero Mask", "Sentai Filmworks", "producer"),
+        ("Hero Mask", "Sentai Filmworks", "licensor"),
+        ("Hero Mask", "Netflix", "streaming"),
+        ("Hero Mask", "Tokyo MX", "network"),
+        ("Hero Mask", "Anime Limited", "distributor"),
+        ("Hero Mask: A lost memory", "LINE Manga", "platform"),
+        ("Hero Mask: A lost memory", "LINE Digital Frontier", "publisher"),
+    }
+    assert not Organization.objects.filter(work_roles__isnull=False, sphere="fictional").exists()
+
+
+def test_releases_match_the_source_dates(content):
+    releases = [
+        (
+            r.work.slug,
+            r.season.number if r.season else None,
+            r.organization.title,
+            r.medium,
+            r.start_date,
+            r.start_precision,
+            r.end_date,
+        )
+        for r in Release.objects.select_related("work", "season", "organization")
+    ]
+    date = datetime.date
+    assert releases == [
+        ("hero-mask", 1, "Netflix", "streaming", date(2018, 12, 3), "day", None),
+        ("hero-mask", 2, "Netflix", "streaming", date(2019, 8, 23), "day", None),
+        ("hero-mask", None, "Tokyo MX", "television", date(2020, 7, 2), "day", date(2020, 12, 10)),
+        ("hero-mask-a-lost-memory", None, "LINE Manga", "digital", date(2020, 7, 7), "day", None),
+        ("hero-mask", None, "Sentai Filmworks", "blu-ray", date(2021, 1, 1), "year", None),
+        ("hero-mask-a-lost-memory", None, "LINE Digital Frontier", "print", date(2021, 3, 1), "month", None),
+        ("hero-mask", None, "Anime Limited", "blu-ray", date(2025, 4, 21), "day", None),
+    ]
+
+
+# References, citations, aliases, links
+
+
+def test_references_1_to_19_have_no_invented_details(content):
+    references = list(Reference.objects.all())
+    assert [r.number for r in references] == list(range(1, 20))
+    for reference in references:
+        assert (reference.title, reference.url, reference.publisher, reference.published) == (
+            "",
+            "",
+            "",
+            None,
+        )
+
+
+def test_every_citation_refers_to_a_reference_and_every_reference_is_cited(content):
+    cited = {int(number) for _title, text in all_texts() for number in CITATION.findall(text)}
+    assert cited == set(Reference.objects.values_list("number", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("alias", "title"),
+    [
+        ("Eddy Chandler", "Edmond Chandler"),
+        ("Eddy", "Edmond Chandler"),
+        ("SSC", "Special Services Command"),
+        ("Special Service Command", "Special Services Command"),
+        ("LIVE", "LIVE Corporation"),
+        ("the King", "Gary Evans"),
+        ("Yuko Kaida", "Yūko Kaida"),
+        ("Koki Uchiyama", "Kōki Uchiyama"),
+        ("Soichiro Kubo", "Sōichirō Kubo"),
+    ],
+)
+def test_aliases_lead_to_the_canonical_page(content, alias, title):
+    assert resolve(alias).title == title
+
+
+def test_spelling_variants_are_explained(content):
+    note = Alias.objects.get(title="Special Service Command").note
+    assert "Special Services Command" in note and "Special Service Command" in note
+    assert "Eddy" in Character.objects.get(title="Edmond Chandler").lead
+    connor = Character.objects.get(title="Geffrey Connor").body
+    assert "founder" in connor and "researcher" in connor
+
+
+def test_every_wiki_link_leads_to_a_page(content):
+    broken = [
+        (where, target)
+        for where, text in all_texts()
+        for target, _label in WIKI_LINK.findall(text)
+        if resolve(target) is None
+    ]
+    assert broken == []
+
+
+def test_every_page_text_renders_without_leftover_wiki_markup(content):
+    for page in Page.objects.all():
+        html = page.lead_html + page.body_html
+        assert "[[" not in html and "[^" not in html, page.title
+
+
+# Who appears where
+
+
+def test_first_episode_links_monica_campbell_who_appears_in_it(content):
+    first = episode(1, 1)
+    assert "[[Monica Campbell]]" in first.lead
+    assert first.characters.filter(title="Monica Campbell").exists()
+
+
+def test_each_episode_cast_is_exactly_the_characters_linked_in_its_summary(content):
+    for e in Episode.objects.with_cast():
+        linked = {page.pk for page in linked_pages(e.lead) if page.kind == "character"}
+        cast = {appearance.character_id for appearance in e.appearances.all()}
+        assert cast == linked, e.title
+
+
+def test_first_episode_page_links_to_monica_campbell(content, client):
+    response = client.get(episode(1, 1).get_absolute_url())
+    assert response.status_code == 200
+    assert 'href="/characters/monica-campbell/"' in response.content.decode()
+
+
+def test_every_appearance_is_named_in_the_summary(content):
+    for appearance in Appearance.objects.select_related("episode", "character"):
+        character = appearance.character
+        names = {
+            character.title,
+            *character.title.split(),
+            *character.aliases.values_list("title", flat=True),
+        }
+        text = plain_text(appearance.episode.lead)
+        assert any(re.search(rf"\b{re.escape(name)}\b", text) for name in names), str(appearance)
+
+
+def test_herst_in_season_2_means_william_herst(content):
+    assert "[[William Herst|Herst]]" in episode(2, 7).lead
+    assert episode(2, 7).characters.filter(title="William Herst").exists()
+    assert not Episode.objects.filter(season__number=2, characters__title="Theo Herst").exists()
+
+
+def test_dr_gallagher_is_not_taken_for_lennox_gallagher(content):
+    fourteenth = episode(1, 14)
+    assert "Dr. Gallagher" in plain_text(fourteenth.lead)
+    assert not fourteenth.characters.filter(title="Lennox Gallagher").exists()
+    assert not Appearance.objects.filter(character__title="Lennox Gallagher").exists()
+
+
+def test_disambiguation_pages_list_every_meaning(content):
+    herst = Article.objects.get(title="Herst")
+    gallagher = Article.objects.get(title="Gallagher")
+    assert herst.is_disambiguation and gallagher.is_disambiguation
+    assert {page.title for page in linked_pages(herst.body)} == {"Theo Herst", "Tina Herst", "William Herst"}
+    assert "Lennox Gallagher" in {page.title for page in linked_pages(gallagher.body)}
+    assert "Dr. Gallagher" in gallagher.body
+
+
+# Broken fixtures
+
+
+@pytest.fixture
+def fixture_file(tmp_path):
+    def write(name, text):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write
+
+
+def test_malformed_json_is_refused_and_the_database_is_unchanged(content, fixture_file):
+    before = snapshot()
+    broken = fixture_file("broken.json", '[{"model": "articles.category", "pk": 99, "fields": {"name": ')
+
+    with pytest.raises(DeserializationError, match="broken.json") as error:
+        call_command("loaddata", broken, verbosity=0)
+
+    assert isinstance(error.value.__cause__, json.JSONDecodeError)
+    assert snapshot() == before
+
+
+def test_a_missing_foreign_key_is_refused_and_the_database_is_unchanged(content, fixture_file):
+    before = snapshot()
+    rows = [
+        {"model": "articles.category", "pk": 99, "fields": {"name": "Extras", "slug": "extras"}},
+        {"model": "episodes.appearance", "pk": 9999, "fields": {"episode": 101, "character": 9999}},
+    ]
+    broken = fixture_file("dangling.json", json.dumps(rows))
+
+    with pytest.raises(IntegrityError, match="episodes_appearance") as error:
+        call_command("loaddata", broken, verbosity=0)
+
+    assert "9999" in str(error.value)
+    assert snapshot() == before
+
+
+def test_one_broken_fixture_stops_the_whole_load(db, fixture_file):
+    rows = [{"model": "episodes.appearance", "pk": 9999, "fields": {"episode": 101, "character": 9999}}]
+    broken = fixture_file("zz_dangling.json", json.dumps(rows))
+
+    with pytest.raises(IntegrityError):
+        call_command("loaddata", *FIXTURES, broken, verbosity=0)
+
+    assert sum(row_counts().values()) == 0
