@@ -10,11 +10,12 @@ foreign key per feature.
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Prefetch
+from django.db.models.functions import Lag, Length, Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from articles.markup import render_markdown
+from articles.markup import render_body, render_lead
 
 
 class PageKind(models.TextChoices):
@@ -34,6 +35,17 @@ class PageQuerySet(models.QuerySet):
     def by_title(self, title):
         """Pages whose title matches ``title`` case-insensitively."""
         return self.filter(title__iexact=title.strip())
+
+    def with_categories(self):
+        return self.prefetch_related("categories")
+
+    def linking_to(self, page):
+        """Pages whose text links to ``page``, by wiki link or automatic link, A to Z."""
+        return self.filter(outgoing_links__target=page).distinct().order_by("title")
+
+    def random(self):
+        """One page picked at random in one query; ORDER BY RANDOM() is fine at a wiki's size."""
+        return self.order_by("?").only("kind", "slug").first()
 
 
 class Page(models.Model):
@@ -94,16 +106,56 @@ class Page(models.Model):
         return getattr(self, f"as_{Page.model_for_kind(self.kind)._meta.model_name}")
 
     @cached_property
-    def lead_html(self):
-        return render_markdown(self.lead)
+    def rendered_lead(self):
+        return render_lead(self)
 
     @cached_property
+    def rendered_body(self):
+        return render_body(self, self.rendered_lead)
+
+    @property
+    def lead_html(self):
+        return self.rendered_lead.html
+
+    @property
     def body_html(self):
-        return render_markdown(self.body)
+        return self.rendered_body.html
+
+    def cited_references(self):
+        """The references the lead and body cite, in number order, with one query.
+
+        Each carries ``backlinks``: (anchor id, label) of every citation mark,
+        for the References list. A number with no ``Reference`` record yet is
+        listed with its back-links and no details, rather than left dangling."""
+        counts = {}
+        for number in (*self.rendered_lead.citations, *self.rendered_body.citations):
+            counts[number] = counts.get(number, 0) + 1
+        if not counts:
+            return []
+        known = {reference.number: reference for reference in Reference.objects.filter(number__in=counts)}
+        references = []
+        for number in sorted(counts):
+            reference = known.get(number) or Reference(number=number)
+            reference.backlinks = [
+                (f"cite-ref-{number}-{k}", _backlink_label(k - 1)) for k in range(1, counts[number] + 1)
+            ]
+            references.append(reference)
+        return references
 
     @property
     def kind_label(self):
         return PageKind(self.kind).label
+
+
+def _backlink_label(index):
+    """The label of a reference's back-link number ``index`` (from 0): "a"... "z", "aa"..."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    label = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        label = letters[remainder] + label
+    return label
 
 
 def page_link():
@@ -191,6 +243,16 @@ class OrganizationQuerySet(PageQuerySet):
     def with_members(self):
         return self.prefetch_related("members")
 
+    def for_page(self):
+        from episodes.models import WorkCompany
+
+        return self.select_related("parent").prefetch_related(
+            "divisions",
+            "members",
+            Prefetch("work_roles", queryset=WorkCompany.objects.select_related("work")),
+            "categories",
+        )
+
 
 class Organization(Page):
     """A company, agency or department, in the story or in the real world."""
@@ -218,6 +280,26 @@ class Organization(Page):
         ordering = ["title"]
 
 
+class RevisionQuerySet(models.QuerySet):
+    def with_sizes(self):
+        """Each revision's text size in characters (lead and body) and the size
+        of the page's revision before it, for the +/- column of history lists.
+
+        The window only sees rows the query's filters keep: filter by page at
+        most, and paginate (LIMIT applies after the window) rather than filter."""
+        size = Length("lead") + Length("body")
+        return self.annotate(
+            size=size,
+            previous_size=models.Window(
+                Lag(size), partition_by=[models.F("page")], order_by=models.F("number").asc()
+            ),
+        )
+
+    def recent(self):
+        """Every page's revisions, newest first, with what the list shows."""
+        return self.with_sizes().select_related("page", "user").order_by("-created_at", "-pk")
+
+
 class Revision(models.Model):
     """One saved state of a page: who saved it, when, why, and what it said."""
 
@@ -233,6 +315,8 @@ class Revision(models.Model):
     body = models.TextField(blank=True)
     data = models.JSONField(default=dict, help_text="The page's other fields as they were saved.")
 
+    objects = RevisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["page", "-number"]
         constraints = [
@@ -241,6 +325,16 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.title} (revision {self.number})"
+
+    def get_absolute_url(self):
+        """The difference this revision made to the one before it (to nothing, for revision 1)."""
+        diff_url = reverse("articles:diff", kwargs={"pk": self.page_id})
+        return f"{diff_url}?from={self.number - 1}&to={self.number}"
+
+    @property
+    def size_change(self):
+        """Characters added (positive) or removed (negative); needs ``with_sizes()``."""
+        return self.size - (self.previous_size or 0)
 
 
 class PageLink(models.Model):

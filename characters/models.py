@@ -33,6 +33,32 @@ class CharacterQuerySet(PageQuerySet):
         )
         return self.order_by(order, "title")
 
+    def voiced(self):
+        return self.filter(voice_credits__isnull=False).distinct()
+
+    def in_work(self, work):
+        """Characters who appear in an episode of ``work`` or are named in its article."""
+        return self.filter(
+            models.Q(appearances__episode__season__work=work) | models.Q(incoming_links__source=work)
+        ).distinct()
+
+    def for_page(self):
+        from episodes.models import Appearance
+
+        return self.with_infobox().prefetch_related(
+            Prefetch(
+                "appearances",
+                queryset=Appearance.objects.select_related("episode__season").order_by(
+                    "episode__season__work", "episode__number_overall"
+                ),
+            ),
+            Prefetch(
+                "relationships", queryset=CharacterRelationship.objects.select_related("related_character")
+            ),
+            Prefetch("related_from", queryset=CharacterRelationship.objects.select_related("character")),
+            "categories",
+        )
+
 
 class Character(Page):
     page_kind = PageKind.CHARACTER
@@ -48,6 +74,25 @@ class Character(Page):
 
     class Meta:
         ordering = ["title"]
+
+    # These read the voice credits prefetched by CharacterQuerySet.with_infobox().
+    def japanese_voices(self):
+        return [credit.person for credit in self.voice_credits.all() if credit.language == Language.JAPANESE]
+
+    def english_voices(self):
+        return [credit.person for credit in self.voice_credits.all() if credit.language == Language.ENGLISH]
+
+    def relations(self):
+        """(other character, what they are, whether read from the other's side) for every
+        relationship either way, each pair once; reads the rows CharacterQuerySet.for_page() prefetches."""
+        relations = [(rel.related_character, rel.description, False) for rel in self.relationships.all()]
+        seen = {other.pk for other, _, _ in relations}
+        relations += [
+            (rel.character, rel.description, True)
+            for rel in self.related_from.all()
+            if rel.character_id not in seen
+        ]
+        return relations
 
 
 class CharacterRelationship(models.Model):
@@ -78,6 +123,23 @@ class CharacterRelationship(models.Model):
 class PersonQuerySet(PageQuerySet):
     def voice_actors(self):
         return self.filter(voice_credits__isnull=False).distinct()
+
+    def staff(self):
+        return self.filter(staff_credits__isnull=False).distinct()
+
+    def with_credits(self):
+        from episodes.models import StaffCredit
+
+        return self.prefetch_related(
+            Prefetch(
+                "voice_credits",
+                queryset=VoiceCredit.objects.select_related("character").order_by("character__title"),
+            ),
+            Prefetch("staff_credits", queryset=StaffCredit.objects.select_related("work")),
+        )
+
+    def for_page(self):
+        return self.with_credits().prefetch_related("categories")
 
 
 class Person(Page):

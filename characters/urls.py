@@ -1,6 +1,15 @@
 """URLs of the characters app."""
 
+from django.urls import path
+
+from characters import views
 
 app_name = "characters"
 
-urlpatterns = []
+urlpatterns = [
+    path("characters/", views.CharacterListView.as_view(), name="index"),
+    path("characters/<slug:slug>/", views.CharacterDetailView.as_view(), name="detail"),
+    path("cast/", views.CastListView.as_view(), name="cast"),
+    path("people/", views.PersonListView.as_view(), name="people"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+]

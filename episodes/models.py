@@ -25,10 +25,24 @@ class WorkQuerySet(PageQuerySet):
                     "role", "organization__title"
                 ),
             ),
-            Prefetch("releases", queryset=Release.objects.select_related("organization")),
+            Prefetch("releases", queryset=Release.objects.select_related("organization", "season")),
             Prefetch("seasons", queryset=Season.objects.with_episode_stats()),
             "adaptations",
         )
+
+    def for_article(self):
+        """Everything the work's article shows: infobox, per-season episode tables, categories."""
+        return self.with_infobox().prefetch_related(
+            Prefetch("seasons__episodes", queryset=Episode.objects.order_by("number")), "categories"
+        )
+
+
+def group_by_role(credits, roles):
+    """``credits`` (each with a ``role``) as (role label, credits) pairs in ``roles`` order."""
+    groups = {value: [] for value in roles.values}
+    for credit in credits:
+        groups[credit.role].append(credit)
+    return [(roles(value).label, items) for value, items in groups.items() if items]
 
 
 class Work(Page):
@@ -63,6 +77,33 @@ class Work(Page):
 
     def genre_list(self):
         return [genre.strip() for genre in self.genres.split(",") if genre.strip()]
+
+    # The methods below read the rows prefetched by WorkQuerySet.for_article().
+    def staff_by_role(self):
+        return group_by_role(self.staff_credits.all(), Role)
+
+    def companies_by_role(self):
+        return group_by_role(self.companies.all(), WorkCompany.Role)
+
+    def episode_count(self):
+        return sum(season.episode_count for season in self.seasons.all())
+
+    def first_episode_date(self):
+        return min((s.first_release for s in self.seasons.all() if s.first_release), default=None)
+
+    def last_episode_date(self):
+        return max((s.last_release for s in self.seasons.all() if s.last_release), default=None)
+
+    def runtimes(self):
+        """The distinct episode running times in minutes, shortest first."""
+        return sorted(
+            {
+                episode.runtime_minutes
+                for season in self.seasons.all()
+                for episode in season.episodes.all()
+                if episode.runtime_minutes
+            }
+        )
 
 
 class Role(models.TextChoices):
@@ -182,6 +223,9 @@ class SeasonQuerySet(PageQuerySet):
             Prefetch("episodes", queryset=Episode.objects.in_order())
         )
 
+    def for_page(self):
+        return self.with_episodes().select_related("work").prefetch_related("categories")
+
 
 class Season(Page):
     page_kind = PageKind.SEASON
@@ -205,6 +249,12 @@ class Season(Page):
     def year(self):
         return self.release_date.year if self.release_date else None
 
+    def previous(self):
+        return Season.objects.filter(work_id=self.work_id, number__lt=self.number).order_by("number").last()
+
+    def next(self):
+        return Season.objects.filter(work_id=self.work_id, number__gt=self.number).order_by("number").first()
+
 
 class EpisodeQuerySet(PageQuerySet):
     def in_order(self):
@@ -213,6 +263,19 @@ class EpisodeQuerySet(PageQuerySet):
     def with_cast(self):
         return self.in_order().prefetch_related(
             Prefetch("appearances", queryset=Appearance.objects.select_related("character"))
+        )
+
+    def for_page(self):
+        return (
+            self.in_order()
+            .select_related("season__work")
+            .prefetch_related(
+                Prefetch(
+                    "appearances",
+                    queryset=Appearance.objects.select_related("character").order_by("character__title"),
+                ),
+                "categories",
+            )
         )
 
 
