@@ -1,2 +1,75 @@
+"""Admin for characters, people, voice credits and character relationships."""
 
-# Register your models here.
+from django.contrib import admin
+
+from articles.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
+from characters.models import Character, CharacterRelationship, Person, VoiceCredit
+from episodes.models import StaffCredit
+
+
+class CharacterVoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = VoiceCredit
+    row_related = ["character", "person"]
+    extra = 1
+    autocomplete_fields = ["person"]
+    verbose_name = "voice actor"
+    verbose_name_plural = "voice actors"
+
+
+class CharacterRelationshipInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = CharacterRelationship
+    row_related = ["character", "related_character"]
+    fk_name = "character"
+    extra = 1
+    autocomplete_fields = ["related_character"]
+    verbose_name = "relationship"
+    verbose_name_plural = "relationships (what each other character is to this one)"
+
+
+class PersonVoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = VoiceCredit
+    row_related = ["character", "person"]
+    extra = 1
+    autocomplete_fields = ["character"]
+    verbose_name = "voice role"
+    verbose_name_plural = "voice roles"
+
+
+class PersonStaffCreditInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = StaffCredit
+    row_related = ["work", "person"]
+    extra = 1
+    autocomplete_fields = ["work"]
+    verbose_name = "staff credit"
+    verbose_name_plural = "staff credits"
+
+
+@admin.register(Character)
+class CharacterAdmin(PageAdmin):
+    list_display = [*PageAdmin.list_display, "role", "occupation"]
+    list_filter = ["role", "affiliations", *PageAdmin.list_filter]
+    search_fields = [*PageAdmin.search_fields, "occupation"]
+    autocomplete_fields = [*PageAdmin.autocomplete_fields, "affiliations"]
+    inlines = [CharacterVoiceCreditInline, CharacterRelationshipInline, AliasInline]
+
+
+@admin.register(Person)
+class PersonAdmin(PageAdmin):
+    inlines = [PersonVoiceCreditInline, PersonStaffCreditInline, AliasInline]
+
+
+@admin.register(CharacterRelationship)
+class CharacterRelationshipAdmin(admin.ModelAdmin):
+    list_display = ["character", "description", "related_character"]
+    list_select_related = ["character", "related_character"]
+    search_fields = ["character__title", "related_character__title", "description"]
+    autocomplete_fields = ["character", "related_character"]
+
+
+@admin.register(VoiceCredit)
+class VoiceCreditAdmin(admin.ModelAdmin):
+    list_display = ["character", "person", "language"]
+    list_select_related = ["character", "person"]
+    list_filter = ["language"]
+    search_fields = ["character__title", "person__title"]
+    autocomplete_fields = ["character", "person"]
