@@ -1,0 +1,67 @@
+"""One address of every kind of page a reader can land on, picked from the real
+content, for the checks that run over all of them (HTML validity, axe, screenshots)."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from articles.history import ensure_initial_revision, record_revision
+from articles.models import Article, Category, Organization
+from characters.models import Character, Person
+from episodes.models import Episode, Season
+
+MAIN_CHARACTER = "James Blood"
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    name: str
+    url: str
+    status: int = 200
+
+
+def record_an_edit(page):
+    """Edit ``page`` as the admin does, so it has two revisions to compare."""
+    ensure_initial_revision(page)
+    page.lead += " He works in London."
+    page.save()
+    return record_revision(page, None, "Say where he works")
+
+
+def reader_pages():
+    """Home, indexes, one page of each kind, search results, history, a diff,
+    recent changes and a 404, from the content fixtures (which must be loaded).
+    Records one edit of the main character, so the history pages have rows."""
+    character = Character.objects.get(title=MAIN_CHARACTER)
+    edit = record_an_edit(character)
+    episode = Episode.objects.in_order().filter(appearances__isnull=False).first()
+    person = Person.objects.voice_actors().order_by("title").first()
+    organization = Organization.objects.filter(sphere=Organization.Sphere.FICTIONAL).order_by("title").first()
+    article = Article.objects.filter(is_disambiguation=False).order_by("title").first()
+    disambiguation = Article.objects.filter(is_disambiguation=True).order_by("title").first()
+    season = Season.objects.order_by("work", "number").first()
+    category = Category.objects.order_by("name").first()
+    return [
+        ReaderPage("home", "/"),
+        ReaderPage("episode-list", reverse("episodes:list")),
+        ReaderPage("season", season.get_absolute_url()),
+        ReaderPage("episode", episode.get_absolute_url()),
+        ReaderPage("character", character.get_absolute_url()),
+        ReaderPage("characters", reverse("characters:index")),
+        ReaderPage("cast", reverse("characters:cast")),
+        ReaderPage("person", person.get_absolute_url()),
+        ReaderPage("people", reverse("characters:people")),
+        ReaderPage("organization", organization.get_absolute_url()),
+        ReaderPage("organizations", reverse("articles:organizations")),
+        ReaderPage("category", category.get_absolute_url()),
+        ReaderPage("categories", reverse("articles:categories")),
+        ReaderPage("article", article.get_absolute_url()),
+        ReaderPage("disambiguation", disambiguation.get_absolute_url()),
+        ReaderPage("all-pages", reverse("articles:index")),
+        ReaderPage("search", f"{reverse('articles:search')}?q=mask"),
+        ReaderPage("history", reverse("articles:history", args=[character.pk])),
+        ReaderPage("diff", edit.get_absolute_url()),
+        ReaderPage("backlinks", reverse("articles:backlinks", args=[character.pk])),
+        ReaderPage("recent-changes", reverse("articles:recent")),
+        ReaderPage("not-found", "/no-such-page/", status=404),
+    ]
