@@ -23,11 +23,16 @@ install: $(BIN)/.installed
 fixtures: install
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) loaddata fixtures/*.json
+	$(DEV_ENV) $(MANAGE) rebuild_search_index
 
 run: fixtures
 	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
-serve: fixtures
+# Loads the fixtures only into an empty database, so a restart keeps the editors' changes.
+serve: install
+	$(MANAGE) migrate --noinput
+	if $(MANAGE) shell -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; then \
+		$(MANAGE) loaddata fixtures/*.json; fi
 	$(MANAGE) collectstatic --noinput
 	$(BIN)/gunicorn heromask_wiki.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
 

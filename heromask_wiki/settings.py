@@ -46,11 +46,16 @@ INSTALLED_APPS = [
     "articles",
     "characters",
     "episodes",
+    "heromask_wiki.apps.SiteConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "heromask_wiki.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside sessions, CSRF and auth, so a cached page is served without
+    # touching them, and the response it stores is the final one (cookies included).
+    "heromask_wiki.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,7 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
-if CACHE_URL.startswith(("redis://", "rediss://")):
+CACHE_IS_SHARED = CACHE_URL.startswith(("redis://", "rediss://"))
+if CACHE_IS_SHARED:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -106,7 +112,23 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
 elif CACHE_URL.startswith("dummy://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# Whole-page cache for anonymous readers (heromask_wiki/pagecache.py). It is on
+# by default only with a shared cache: with a per-process cache, one worker
+# could not invalidate the pages another worker has stored.
+PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", CACHE_IS_SHARED)
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
+# Never cached: a different answer on every request.
+PAGE_CACHE_EXCLUDED_VIEWS = {"articles:random"}
+# Cached, but invalidated by any change to the kinds of rows they queried,
+# because which rows they show depends on text that any edit can change.
+PAGE_CACHE_BROAD_VIEWS = {"articles:search", "articles:suggest"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -123,16 +145,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Hashed, compressed file names (collectstatic first) unless debugging; the
+# test run turns them off so that it needs no collectstatic.
+STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Without collected files, WhiteNoise serves straight from the app directories.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -147,7 +174,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Added to every response by heromask_wiki.middleware.SecurityHeadersMiddleware.
+# No 'unsafe-inline' anywhere: scripts and styles come from static files only.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'",
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # The page whose article is the home page.
 WIKI_MAIN_WORK_SLUG = os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask")
