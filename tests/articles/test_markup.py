@@ -274,6 +274,14 @@ def test_page_shows_references_with_the_details_that_are_known(client):
     assert references.index("cite-note-1") < references.index("cite-note-2") < references.index("cite-note-3")
 
 
+def test_a_reference_without_known_details_says_so_instead_of_showing_a_bare_number(client):
+    ReferenceFactory(number=16)
+    page = ArticleFactory(title="Episode guide", lead="Summarised.[^16]")
+    html = client.get(page.get_absolute_url()).content.decode()
+    references = html[html.index('<section class="references"') :]
+    assert "Source reference [16]; the source text gives no title, publisher or address for it." in references
+
+
 def test_a_page_without_citations_has_no_references_section(client):
     page = ArticleFactory(lead="Nothing cited.")
     assert 'class="references"' not in client.get(page.get_absolute_url()).content.decode()
