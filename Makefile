@@ -10,7 +10,7 @@ MANAGE := $(BIN)/python manage.py
 # production uses `make serve` (gunicorn + WhiteNoise).
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 
-.PHONY: install run serve test lint format fixtures clean
+.PHONY: install database fixtures run serve test-tools test lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,23 +20,38 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Loads the fixtures only into an empty database, so re-running keeps the editors' changes.
+LOAD_FIXTURES_IF_EMPTY := if $(MANAGE) shell -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; \
+	then $(MANAGE) loaddata fixtures/*.json; else echo "The database already has content; 'make fixtures' reloads it."; fi
+
+database: install
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	export $(DEV_ENV); $(LOAD_FIXTURES_IF_EMPTY)
+
+# Reloads every fixture: pages that come from the fixtures get their fixture text back.
 fixtures: install
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) loaddata fixtures/*.json
-	$(DEV_ENV) $(MANAGE) rebuild_search_index
 
-run: fixtures
+run: database
 	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
-# Loads the fixtures only into an empty database, so a restart keeps the editors' changes.
 serve: install
 	$(MANAGE) migrate --noinput
-	if $(MANAGE) shell -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; then \
-		$(MANAGE) loaddata fixtures/*.json; fi
+	$(LOAD_FIXTURES_IF_EMPTY)
 	$(MANAGE) collectstatic --noinput
 	$(BIN)/gunicorn heromask_wiki.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
 
-test: install
+# The browser tests need Debian's Chromium and a Java runtime (for the Nu HTML checker),
+# and axe-core and vnu-jar from npm.
+test-tools:
+	@command -v chromium >/dev/null && command -v java >/dev/null || { \
+		echo "Installing Chromium and a Java runtime with apt-get (needs root)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium default-jre-headless; }
+	@[ -d tests/browser/node_modules/axe-core ] && [ -d tests/browser/node_modules/vnu-jar ] || \
+		npm ci --prefix tests/browser --no-audit --no-fund
+
+test: install test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
