@@ -1,14 +1,12 @@
 """Reader pages of the articles app: articles, organizations, categories, and the 404 page."""
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 from django.template import loader
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Organization
 from episodes.models import WorkCompany
+from tests.conftest import queries_for
 from tests.factories import (
     ArticleFactory,
     CategoryFactory,
@@ -22,15 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, url):
-    """Queries of one request, starting from an empty cache so that nothing is hidden by it."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context)
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from characters.models import Language, Role
 from episodes.models import Role as StaffRole
+from tests.conftest import queries_for
 from tests.factories import (
     AppearanceFactory,
     CategoryFactory,
@@ -25,15 +23,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, url):
-    """Queries of one request, starting from an empty cache so that nothing is hidden by it."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context)
 
 
 @pytest.fixture
