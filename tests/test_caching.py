@@ -6,11 +6,13 @@ the rules are tested independently of the reader templates; the real pages
 are tested too, in-process and across processes sharing Redis.
 """
 
+import io
 import uuid
 
 import html5lib
 import pytest
 import redis
+from django.core.management import call_command
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import override_settings
@@ -239,6 +241,18 @@ def test_invalidating_everything_refreshes_pages_after_writes_without_signals(cl
         "miss",
         "James Blood: A detective of the SSC. Episodes: ",
     )
+
+
+@uses_these_urls
+@cache_on
+@pytest.mark.parametrize("command", ["rebuild_links", "rebuild_search_index"])
+def test_bulk_rebuild_commands_take_every_page_out_of_the_cache(client, command):
+    james = CharacterFactory(title="James Blood", lead="A detective.")
+    fetch(client, f"/t/character/{james.pk}/")
+    Character.objects.filter(pk=james.pk).update(lead="A detective of the SSC.")
+    assert fetch(client, f"/t/character/{james.pk}/")[0] == "hit"
+    call_command(command, stdout=io.StringIO())
+    assert fetch(client, f"/t/character/{james.pk}/")[1] == "James Blood: A detective of the SSC. Episodes: "
 
 
 # The real pages -------------------------------------------------------------

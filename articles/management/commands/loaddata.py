@@ -10,6 +10,7 @@ current on raw saves.
 from django.core.management.commands import loaddata
 
 from articles.links import rebuild_all_links
+from heromask_wiki import pagecache
 
 
 class Command(loaddata.Command):
@@ -18,3 +19,4 @@ class Command(loaddata.Command):
         super().loaddata(fixture_labels)
         if self.loaded_object_count:
             rebuild_all_links()
+            pagecache.invalidate_everything()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.links import rebuild_all_links
+from heromask_wiki import pagecache
 
 
 class Command(BaseCommand):
@@ -17,5 +18,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             total = rebuild_all_links()
+            # Written in bulk, without signals: no cached page may outlive it.
+            pagecache.invalidate_everything()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"Read the links of {total} pages in {elapsed:.1f} s.")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.search import rebuild_index
+from heromask_wiki import pagecache
 
 
 class Command(BaseCommand):
@@ -16,5 +17,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             total = rebuild_index()
+            # Written in bulk, without signals: no cached page may outlive it.
+            pagecache.invalidate_everything()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"Indexed {total} pages in {elapsed:.1f} s.")
