@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 # Loads the fixtures only into an empty database, so re-running keeps the editors' changes.
-LOAD_FIXTURES_IF_EMPTY := if $(MANAGE) shell -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; \
+LOAD_FIXTURES_IF_EMPTY := if $(MANAGE) shell --no-imports -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; \
 	then $(MANAGE) loaddata fixtures/*.json; else echo "The database already has content; 'make fixtures' reloads it."; fi
 
 database: install
