@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -183,14 +182,8 @@ class PageAdmin(admin.ModelAdmin):
             history.record_revision(page, request.user, summary)
 
 
-@admin.register(Page)
-class AllPagesAdmin(admin.ModelAdmin):
-    """Every page of every kind in one searchable list (and the target of
-    alias autocompletion). Opening one goes to its own kind's admin."""
-
-    list_display = ["title", "kind", "updated_at", "version"]
-    list_filter = ["kind"]
-    search_fields = ["title", "slug", "aliases__title"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists editors read but never write: the site's own records, and all pages at once."""
 
     def has_add_permission(self, request):
         return False
@@ -200,6 +193,16 @@ class AllPagesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Page)
+class AllPagesAdmin(ReadOnlyAdmin):
+    """Every page of every kind in one searchable list (and the target of
+    alias autocompletion). Opening one goes to its own kind's admin."""
+
+    list_display = ["title", "kind", "updated_at", "version"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "aliases__title"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         page = get_object_or_404(Page, pk=object_id)
@@ -225,13 +228,11 @@ class OrganizationAdmin(PageAdmin):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "page_count"]
-    # A Count() annotation drops Meta.ordering, so the list order is set here.
-    ordering = ["name"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(page_count=Count("pages"))
+        return super().get_queryset(request).with_page_counts()
 
     @admin.display(description="pages", ordering="page_count")
     def page_count(self, category):
@@ -257,19 +258,6 @@ class ReferenceAdmin(admin.ModelAdmin):
     list_filter = ["publisher"]
     search_fields = ["=number", "title", "publisher", "url"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the site keeps for itself: editors read them, never write them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Revision)

@@ -7,6 +7,8 @@ categories, history and search one relational target instead of a generic
 foreign key per feature.
 """
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.db import models
@@ -29,9 +31,6 @@ class PageKind(models.TextChoices):
 
 
 class PageQuerySet(models.QuerySet):
-    def of_kind(self, kind):
-        return self.filter(kind=kind)
-
     def by_title(self, title):
         """Pages whose title matches ``title`` case-insensitively."""
         return self.filter(title__iexact=title.strip())
@@ -93,10 +92,10 @@ class Page(models.Model):
 
     @classmethod
     def model_for_kind(cls, kind):
-        for model in apps.get_models():
-            if issubclass(model, Page) and model.page_kind == kind:
-                return model
-        raise LookupError(f"No page model for kind {kind!r}")
+        try:
+            return _page_models_by_kind()[kind]
+        except KeyError:
+            raise LookupError(f"No page model for kind {kind!r}") from None
 
     @cached_property
     def specific(self):
@@ -147,6 +146,14 @@ class Page(models.Model):
         return PageKind(self.kind).label
 
 
+@functools.cache
+def _page_models_by_kind():
+    # Asked for every link to a page read as a plain Page: look the models up once.
+    return {
+        model.page_kind: model for model in apps.get_models() if issubclass(model, Page) and model.page_kind
+    }
+
+
 def _backlink_label(index):
     """The label of a reference's back-link number ``index`` (from 0): "a"... "z", "aa"..."""
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -171,10 +178,22 @@ def page_link():
     )
 
 
+class CategoryQuerySet(models.QuerySet):
+    def with_page_counts(self):
+        # A Count() annotation drops Meta.ordering, so the order is set again.
+        return self.annotate(page_count=models.Count("pages")).order_by("name")
+
+    def with_pages(self):
+        """Each category with its pages, grouped by kind, A to Z within a kind."""
+        return self.prefetch_related(Prefetch("pages", queryset=Page.objects.order_by("kind", "title")))
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="Markdown.")
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -240,9 +259,6 @@ class Article(Page):
 
 
 class OrganizationQuerySet(PageQuerySet):
-    def with_members(self):
-        return self.prefetch_related("members")
-
     def for_page(self):
         from episodes.models import WorkCompany
 

@@ -6,8 +6,8 @@ renderings with red or stale links are not served again) and re-reads the
 links of every page whose text mentions the old or new name.
 
 Fixture loading (``raw`` saves) only moves the generation on: the other rows
-may not be loaded yet, so ``manage.py rebuild_links`` reads the links after
-``loaddata``.
+may not be loaded yet, so the project's ``loaddata`` command rebuilds the link
+table once every object is in.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -55,16 +54,14 @@ class CategoryDetailView(DetailView):
     context_object_name = "category"
 
     def get_queryset(self):
-        return Category.objects.prefetch_related(
-            Prefetch("pages", queryset=Page.objects.order_by("kind", "title"))
-        )
+        return Category.objects.with_pages()
 
 
 class CategoryListView(ListView):
     context_object_name = "categories"
 
     def get_queryset(self):
-        return Category.objects.annotate(page_count=Count("pages"))
+        return Category.objects.with_page_counts()
 
 
 def page_not_found(request, exception):

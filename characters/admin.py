@@ -4,13 +4,16 @@ from django.contrib import admin
 
 from articles.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 from characters.models import Character, CharacterRelationship, Person, VoiceCredit
-from episodes.models import StaffCredit
+from episodes.admin import StaffCreditInline
 
 
-class CharacterVoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
+class VoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
     model = VoiceCredit
     row_related = ["character", "person"]
     extra = 1
+
+
+class CharacterVoiceCreditInline(VoiceCreditInline):
     autocomplete_fields = ["person"]
     verbose_name = "voice actor"
     verbose_name_plural = "voice actors"
@@ -26,19 +29,13 @@ class CharacterRelationshipInline(RowsWithRelatedMixin, admin.TabularInline):
     verbose_name_plural = "relationships (what each other character is to this one)"
 
 
-class PersonVoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
-    model = VoiceCredit
-    row_related = ["character", "person"]
-    extra = 1
+class PersonVoiceCreditInline(VoiceCreditInline):
     autocomplete_fields = ["character"]
     verbose_name = "voice role"
     verbose_name_plural = "voice roles"
 
 
-class PersonStaffCreditInline(RowsWithRelatedMixin, admin.TabularInline):
-    model = StaffCredit
-    row_related = ["work", "person"]
-    extra = 1
+class PersonStaffCreditInline(StaffCreditInline):
     autocomplete_fields = ["work"]
     verbose_name = "staff credit"
     verbose_name_plural = "staff credits"

@@ -124,9 +124,6 @@ class PersonQuerySet(PageQuerySet):
     def voice_actors(self):
         return self.filter(voice_credits__isnull=False).distinct()
 
-    def staff(self):
-        return self.filter(staff_credits__isnull=False).distinct()
-
     def with_credits(self):
         from episodes.models import StaffCredit
 
@@ -155,6 +152,16 @@ class Person(Page):
     class Meta:
         ordering = ["title"]
         verbose_name_plural = "people"
+
+    def credit_summary(self):
+        """What the person did for the series, as the page's subtitle ("" for
+        no credits yet); reads the credits PersonQuerySet.with_credits() prefetches."""
+        voice, staff = bool(self.voice_credits.all()), bool(self.staff_credits.all())
+        if voice and staff:
+            return "Voice actor and staff member"
+        if voice:
+            return "Voice actor"
+        return "Staff member" if staff else ""
 
 
 class VoiceCreditQuerySet(models.QuerySet):

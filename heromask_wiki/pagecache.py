@@ -123,12 +123,17 @@ def foreign_keys(model):
     )
 
 
-def instance_keys(label, pk):
-    return (f"{PREFIX}:dep:{label}:{pk}", f"{PREFIX}:dep:{label}:*")
+def instance_key(label, pk):
+    return f"{PREFIX}:dep:{label}:{pk}"
 
 
 def any_key(label):
     return f"{PREFIX}:dep:{label}:*"
+
+
+def instance_keys(label, pk):
+    """What a change to one instance bumps: its own key, and "any instance of its model"."""
+    return (instance_key(label, pk), any_key(label))
 
 
 def rows_key(table):
@@ -191,7 +196,7 @@ class Dependencies:
             if broad or len(pks) > COLLAPSE_AFTER:
                 labels.add(label)
             else:
-                keys.update(f"{PREFIX}:dep:{label}:{pk}" for pk in pks)
+                keys.update(instance_key(label, pk) for pk in pks)
         if broad:
             by_table = root_labels_by_table()
             labels.update(label for table in self.tables for label in by_table.get(table, ()))

@@ -43,33 +43,21 @@ def site_environment(database_path, **overrides):
     return env
 
 
-def manage(env, *args, timeout=300):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def _run(env, command, what, timeout):
+    result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"{what} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def manage(env, *args, timeout=300):
+    return _run(env, [sys.executable, "manage.py", *args], f"manage.py {' '.join(args)}", timeout)
 
 
 def run_python(env, code, timeout=300):
     """Run ``code`` with Django set up in a new process; return its stdout."""
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"Python in a subprocess failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
+    command = [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"]
+    return _run(env, command, "Python in a subprocess", timeout)
 
 
 def get(port, path, timeout=30):

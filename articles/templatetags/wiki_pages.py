@@ -1,11 +1,12 @@
 """Template helpers shared by every reader page: dates as precise as the source,
-the contents box of a rendered text, and the admin link of a page."""
+moments of edits, the contents box of a rendered text, and the admin link of a page."""
 
 import re
 from html.parser import HTMLParser
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -30,14 +31,23 @@ def partial_date(value, precision="day"):
     return format_html('<time datetime="{}">{}</time>', value.strftime(machine), human.format(d=value))
 
 
+@register.filter(expects_localtime=True)
+def timestamp(value):
+    """A moment (a revision's save) as a <time> element: "3 December 2018, 14:05"."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        dateformat.format(value, r"Y-m-d\TH:i:sO"),
+        dateformat.format(value, "j F Y, H:i"),
+    )
+
+
 @register.filter
 def admin_change_url(page):
-    """The admin change page of ``page``'s own kind, or "" while that kind is not in the admin."""
+    """The admin change page of ``page``'s own kind."""
     opts = page._meta
-    try:
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk])
 
 
 class _HeadingCollector(HTMLParser):

@@ -35,10 +35,8 @@
     root.setAttribute("data-theme", saved);
   }
 
-  function label(button) {
-    var dark = current() === "dark";
-    button.setAttribute("aria-pressed", dark ? "true" : "false");
-    button.textContent = "Dark theme";
+  function showState(button) {
+    button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -46,17 +44,17 @@
     if (!button) {
       return;
     }
-    label(button);
+    showState(button);
     button.hidden = false;
     button.addEventListener("click", function () {
       var next = current() === "dark" ? "light" : "dark";
       root.setAttribute("data-theme", next);
       store(next);
-      label(button);
+      showState(button);
     });
     if (darkQuery && darkQuery.addEventListener) {
       darkQuery.addEventListener("change", function () {
-        label(button);
+        showState(button);
       });
     }
   });
