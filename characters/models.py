@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Prefetch
 
-from articles.models import Page, PageKind, PageQuerySet, page_link
+from articles.models import Page, PageKind, PageLink, PageQuerySet, page_link
 
 
 class Role(models.TextChoices):
@@ -38,9 +38,12 @@ class CharacterQuerySet(PageQuerySet):
 
     def in_work(self, work):
         """Characters who appear in an episode of ``work`` or are named in its article."""
-        return self.filter(
-            models.Q(appearances__episode__season__work=work) | models.Q(incoming_links__source=work)
-        ).distinct()
+        from episodes.models import Appearance
+
+        # Two indexed subqueries; an OR across the two joins scans every character.
+        appearing = Appearance.objects.filter(episode__season__work=work).values("character")
+        named = PageLink.objects.filter(source=work).values("target")
+        return self.filter(models.Q(pk__in=appearing) | models.Q(pk__in=named))
 
     def for_page(self):
         from episodes.models import Appearance

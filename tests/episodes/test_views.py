@@ -233,3 +233,16 @@ def test_work_lists_characters_its_article_names_without_an_empty_cast_table(cli
     assert f'<a href="{jasper.get_absolute_url()}">Jasper</a>' in html
     assert 'id="work-cast"' not in html
     assert f'href="{series["james"].get_absolute_url()}"' not in html
+
+
+def test_work_lists_characters_who_appear_or_are_named_in_its_article_and_no_others(client, series):
+    work = series["work"]
+    CharacterFactory(title="Jasper", role=Role.MINOR)
+    CharacterFactory(title="Somebody Else", role=Role.MINOR)
+    work.body += "\n\n[[Jasper]] is a bodyguard in the manga.\n"
+    work.save()
+    html = client.get(work.get_absolute_url()).content.decode()
+    characters = html[html.index('id="work-characters"') : html.index('id="work-cast"')]
+    assert 'href="/characters/james-blood/"' in characters
+    assert 'href="/characters/jasper/"' in characters
+    assert "Somebody Else" not in html
