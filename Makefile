@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 # Loads the fixtures only into an empty database, so re-running keeps the editors' changes.
-LOAD_FIXTURES_IF_EMPTY := if $(MANAGE) shell --no-imports -c "from articles.models import Page; raise SystemExit(Page.objects.exists())"; \
+LOAD_FIXTURES_IF_EMPTY := if $(MANAGE) shell --no-imports -c "from wiki.models import Page; raise SystemExit(Page.objects.exists())"; \
 	then $(MANAGE) loaddata fixtures/*.json; else echo "The database already has content; 'make fixtures' reloads it."; fi
 
 database: install
@@ -51,7 +51,9 @@ test-tools:
 	@[ -d tests/browser/node_modules/axe-core ] && [ -d tests/browser/node_modules/vnu-jar ] || \
 		npm ci --prefix tests/browser --no-audit --no-fund
 
+# The import-linter contracts (pyproject.toml) keep the engine free of content.
 test: install test-tools
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

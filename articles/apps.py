@@ -4,9 +4,3 @@ from django.apps import AppConfig
 class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
-
-    def ready(self):
-        from articles import search, signals
-
-        search.connect_signals()
-        signals.connect_signals()

@@ -38,7 +38,7 @@ print(json.dumps({
 WRITER = """
 import json, sys, time
 from django.db import transaction
-from articles.models import Category
+from wiki.models import Category
 from characters.models import Character
 writer, seconds, pk = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 edits, errors = 0, []
@@ -58,7 +58,7 @@ print(json.dumps({"edits": edits, "errors": errors[:20]}))
 
 COUNT = """
 import json, re, sys
-from articles.models import Category
+from wiki.models import Category
 from characters.models import Character
 lead = Character.objects.get(pk=int(sys.argv[1])).lead
 print(json.dumps({

@@ -102,7 +102,7 @@ print(rows_written)
 """
 
 COUNT = """
-from articles.models import Page
+from wiki.models import Page
 from episodes.models import Episode
 print(Page.objects.count(), Episode.objects.count())
 """

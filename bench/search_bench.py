@@ -289,7 +289,7 @@ def save_pages(built, titles, rng):
     """Page rows with bulk_create, then each kind's own rows in one insert."""
     from django.db import connection, transaction
 
-    from articles.models import Alias, Page
+    from wiki.models import Alias, Page
     from tests.factories import AliasFactory
 
     page_fields = [field for field in Page._meta.concrete_fields if not field.primary_key]
@@ -396,8 +396,8 @@ def run(args):
     from django.db import connection, transaction
     from django.test import Client
 
-    from articles import search
-    from articles.models import Page
+    from wiki.search import queries as search
+    from wiki.models import Page
 
     rng = random.Random(args.seed)
     vendor = connection.vendor

@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 
-from articles.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
+from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 from characters.models import Character, CharacterRelationship, Person, VoiceCredit
-from episodes.admin import StaffCreditInline
 
 
 class VoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
@@ -35,12 +34,6 @@ class PersonVoiceCreditInline(VoiceCreditInline):
     verbose_name_plural = "voice roles"
 
 
-class PersonStaffCreditInline(StaffCreditInline):
-    autocomplete_fields = ["work"]
-    verbose_name = "staff credit"
-    verbose_name_plural = "staff credits"
-
-
 @admin.register(Character)
 class CharacterAdmin(PageAdmin):
     list_display = [*PageAdmin.list_display, "role", "occupation"]
@@ -52,7 +45,7 @@ class CharacterAdmin(PageAdmin):
 
 @admin.register(Person)
 class PersonAdmin(PageAdmin):
-    inlines = [PersonVoiceCreditInline, PersonStaffCreditInline, AliasInline]
+    inlines = [PersonVoiceCreditInline, AliasInline]
 
 
 @admin.register(CharacterRelationship)

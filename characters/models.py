@@ -1,9 +1,14 @@
-"""Characters of the story, the people who made it, and who voiced whom."""
+"""Characters of the story, the people who made it, and who voiced whom:
+two page kinds of the wiki engine, and the rows that relate them."""
 
 from django.db import models
 from django.db.models import Prefetch
 
-from articles.models import Page, PageKind, PageLink, PageQuerySet, page_link
+from wiki.models import PageData, PageDataQuerySet, PageQuerySet, page_link, Page
+
+# Wikidata's item for "fictional character": schema.org has no such type, so
+# characters are Persons whose additionalType says they are fictional.
+FICTIONAL_CHARACTER = "https://www.wikidata.org/wiki/Q95074"
 
 
 class Role(models.TextChoices):
@@ -36,22 +41,13 @@ class CharacterQuerySet(PageQuerySet):
     def voiced(self):
         return self.filter(voice_credits__isnull=False).distinct()
 
-    def in_work(self, work):
-        """Characters who appear in an episode of ``work`` or are named in its article."""
-        from episodes.models import Appearance
-
-        # Two indexed subqueries; an OR across the two joins scans every character.
-        appearing = Appearance.objects.filter(episode__season__work=work).values("character")
-        named = PageLink.objects.filter(source=work).values("target")
-        return self.filter(models.Q(pk__in=appearing) | models.Q(pk__in=named))
-
     def for_page(self):
-        from episodes.models import Appearance
-
+        # Appearances are the episodes app's rows, reached through their relation here.
+        appearances = self.model._meta.get_field("appearances").related_model
         return self.with_infobox().prefetch_related(
             Prefetch(
                 "appearances",
-                queryset=Appearance.objects.select_related("episode__season").order_by(
+                queryset=appearances.objects.select_related("episode__season").order_by(
                     "episode__season__work", "episode__number_overall"
                 ),
             ),
@@ -64,8 +60,8 @@ class CharacterQuerySet(PageQuerySet):
 
 
 class Character(Page):
-    page_kind = PageKind.CHARACTER
-    detail_url_name = "characters:detail"
+    url_prefix = "characters"
+    autolinked = True
 
     page_ptr = page_link()
 
@@ -97,8 +93,36 @@ class Character(Page):
         ]
         return relations
 
+    def structured_data(self, schema):
+        """A fictional character: a Person marked as fictional, the subject of
+        the series, whose voice actors are the series' ``actor`` credits for
+        this character (schema.org's PerformanceRole pattern)."""
+        data = schema.about(self, "Person")
+        data["additionalType"] = FICTIONAL_CHARACTER
+        if self.occupation:
+            data["jobTitle"] = self.occupation
+        affiliations = [schema.reference("Organization", org) for org in self.affiliations.all()]
+        if affiliations:
+            data["affiliation"] = affiliations
+        series = schema.home_page()
+        if series is not None:
+            subject_of = schema.reference(series.schema_type(), series)
+            roles = [
+                {
+                    "@type": "PerformanceRole",
+                    "actor": schema.reference("Person", credit.person),
+                    "characterName": self.title,
+                    "roleName": f"Voice ({credit.get_language_display()})",
+                }
+                for credit in self.voice_credits.all()
+            ]
+            if roles:
+                subject_of["actor"] = roles
+            data["subjectOf"] = subject_of
+        return [data]
 
-class CharacterRelationship(models.Model):
+
+class CharacterRelationship(PageData):
     """How one character stands to another, read from the character's side."""
 
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="relationships")
@@ -128,14 +152,14 @@ class PersonQuerySet(PageQuerySet):
         return self.filter(voice_credits__isnull=False).distinct()
 
     def with_credits(self):
-        from episodes.models import StaffCredit
-
+        # Staff credits are the episodes app's rows, reached through their relation here.
+        staff_credits = self.model._meta.get_field("staff_credits").related_model
         return self.prefetch_related(
             Prefetch(
                 "voice_credits",
                 queryset=VoiceCredit.objects.select_related("character").order_by("character__title"),
             ),
-            Prefetch("staff_credits", queryset=StaffCredit.objects.select_related("work")),
+            Prefetch("staff_credits", queryset=staff_credits.objects.select_related("work")),
         )
 
     def for_page(self):
@@ -145,8 +169,9 @@ class PersonQuerySet(PageQuerySet):
 class Person(Page):
     """A real person: voice actor, staff member or manga author."""
 
-    page_kind = PageKind.PERSON
-    detail_url_name = "characters:person"
+    url_prefix = "people"
+    autolinked = True
+    open_graph_type = "profile"
 
     page_ptr = page_link()
 
@@ -166,13 +191,22 @@ class Person(Page):
             return "Voice actor"
         return "Staff member" if staff else ""
 
+    def structured_data(self, schema):
+        """A real person, with what they did for the series as job titles."""
+        data = schema.about(self, "Person")
+        jobs = ["Voice actor"] if self.voice_credits.all() else []
+        jobs += [credit.get_role_display() for credit in self.staff_credits.all()]
+        if jobs:
+            data["jobTitle"] = list(dict.fromkeys(jobs))
+        return [data]
 
-class VoiceCreditQuerySet(models.QuerySet):
+
+class VoiceCreditQuerySet(PageDataQuerySet):
     def for_cast_table(self):
         return self.select_related("character", "person").order_by("character__title", "language")
 
 
-class VoiceCredit(models.Model):
+class VoiceCredit(PageData):
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="voice_credits")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="voice_credits")
     language = models.CharField(max_length=2, choices=Language.choices)

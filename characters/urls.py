@@ -8,8 +8,6 @@ app_name = "characters"
 
 urlpatterns = [
     path("characters/", views.CharacterListView.as_view(), name="index"),
-    path("characters/<slug:slug>/", views.CharacterDetailView.as_view(), name="detail"),
     path("cast/", views.CastListView.as_view(), name="cast"),
     path("people/", views.PersonListView.as_view(), name="people"),
-    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
 ]

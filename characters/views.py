@@ -1,21 +1,16 @@
-"""Reader pages of characters, the cast and the people who made the series."""
+"""Reader pages of the characters app besides each page's own: the indexes of
+characters, the cast and the people who made the series."""
 
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
 from characters.models import Character, Person
-
-
-class CharacterDetailView(DetailView):
-    context_object_name = "page"
-
-    def get_queryset(self):
-        return Character.objects.for_page()
 
 
 class CharacterListView(ListView):
     """Every character, grouped by role."""
 
     context_object_name = "characters"
+    extra_context = {"view_title": "Characters"}
 
     def get_queryset(self):
         return Character.objects.by_role()
@@ -26,22 +21,17 @@ class CastListView(ListView):
 
     context_object_name = "characters"
     template_name = "characters/cast_list.html"
+    extra_context = {"view_title": "Cast"}
 
     def get_queryset(self):
         return Character.objects.voiced().by_role().with_infobox()
-
-
-class PersonDetailView(DetailView):
-    context_object_name = "page"
-
-    def get_queryset(self):
-        return Person.objects.for_page()
 
 
 class PersonListView(ListView):
     """Voice actors and staff, each with what they did."""
 
     template_name = "characters/person_list.html"
+    extra_context = {"view_title": "People"}
 
     def get_queryset(self):
         return Person.objects.with_credits()

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 
-from articles.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
+from characters.admin import PersonAdmin, PersonVoiceCreditInline
+from characters.models import Person
+from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 from episodes.models import Appearance, Episode, Release, Season, StaffCredit, Work, WorkCompany
 
 
@@ -11,6 +13,22 @@ class StaffCreditInline(RowsWithRelatedMixin, admin.TabularInline):
     row_related = ["work", "person"]
     extra = 1
     autocomplete_fields = ["person"]
+
+
+class PersonStaffCreditInline(StaffCreditInline):
+    autocomplete_fields = ["work"]
+    verbose_name = "staff credit"
+    verbose_name_plural = "staff credits"
+
+
+class PersonWithStaffCreditsAdmin(PersonAdmin):
+    """A person's admin, with the staff credits this app adds to people."""
+
+    inlines = [PersonVoiceCreditInline, PersonStaffCreditInline, AliasInline]
+
+
+admin.site.unregister(Person)
+admin.site.register(Person, PersonWithStaffCreditsAdmin)
 
 
 class WorkCompanyInline(RowsWithRelatedMixin, admin.TabularInline):

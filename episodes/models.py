@@ -1,9 +1,12 @@
-"""The series and its related works, seasons, episodes, releases and credits."""
+"""The series and its related works, seasons, episodes, releases and credits:
+three page kinds of the wiki engine, and the rows that relate them to the
+characters, people and organizations of the other apps."""
 
 from django.db import models
-from django.db.models import Count, Max, Min, Prefetch
+from django.db.models import Count, Max, Min, Prefetch, Q
 
-from articles.models import Page, PageKind, PageQuerySet, page_link
+from characters.models import FICTIONAL_CHARACTER, Character, Person
+from wiki.models import Page, PageData, PageLink, PageQuerySet, page_link
 
 
 class DatePrecision(models.TextChoices):
@@ -30,7 +33,7 @@ class WorkQuerySet(PageQuerySet):
             "adaptations",
         )
 
-    def for_article(self):
+    def for_page(self):
         """Everything the work's article shows: infobox, per-season episode tables, categories."""
         return self.with_infobox().prefetch_related(
             Prefetch("seasons__episodes", queryset=Episode.objects.order_by("number")), "categories"
@@ -52,8 +55,8 @@ class Work(Page):
         ANIME = "anime", "Anime series"
         MANGA = "manga", "Manga"
 
-    page_kind = PageKind.WORK
-    detail_url_name = "episodes:work"
+    url_prefix = "works"
+    open_graph_type = "video.tv_show"
 
     page_ptr = page_link()
 
@@ -75,10 +78,79 @@ class Work(Page):
     class Meta:
         ordering = ["title"]
 
+    def get_context(self, request):
+        characters = list(self.characters().by_role().with_infobox())
+        episodes = [episode for season in self.seasons.all() for episode in season.episodes.all()]
+        Page.prerender(episodes)
+        return {
+            "characters": characters,
+            "voiced_characters": [character for character in characters if character.voice_credits.all()],
+        }
+
+    def characters(self):
+        """Characters who appear in an episode of the work or are named in its article."""
+        # Two indexed subqueries; an OR across the two joins scans every character.
+        appearing = Appearance.objects.filter(episode__season__work=self).values("character")
+        named = PageLink.objects.filter(source=self).values("target")
+        return Character.objects.filter(Q(pk__in=appearing) | Q(pk__in=named))
+
+    def schema_type(self):
+        return "TVSeries" if self.medium == self.Medium.ANIME else "ComicSeries"
+
+    def structured_data(self, schema):
+        data = schema.about(self, self.schema_type())
+        if self.native_title and self.native_title != self.title:
+            data["alternateName"] = self.native_title
+        if self.genre_list():
+            data["genre"] = self.genre_list()
+        if self.adaptation_of_id:
+            data["isBasedOn"] = schema.reference(self.adaptation_of.schema_type(), self.adaptation_of)
+        credits = list(self.staff_credits.all())
+        people = {
+            "director": [Role.DIRECTOR],
+            "musicBy": [Role.MUSIC],
+            "author": [Role.MANGAKA, Role.WRITER, Role.SERIES_COMPOSITION],
+        }
+        for field, roles in people.items():
+            matching = [
+                schema.reference("Person", credit.person) for credit in credits if credit.role in roles
+            ]
+            if matching:
+                data[field] = schema.unique(matching)
+        companies = list(self.companies.all())
+        producers = [
+            schema.reference("Organization", company.organization)
+            for company in companies
+            if company.role in (WorkCompany.Role.STUDIO, WorkCompany.Role.PRODUCER)
+        ]
+        if producers:
+            data["productionCompany"] = schema.unique(producers)
+        publishers = [
+            schema.reference("Organization", company.organization)
+            for company in companies
+            if company.role == WorkCompany.Role.PUBLISHER
+        ]
+        if publishers:
+            data["publisher"] = schema.unique(publishers)
+        if self.medium == self.Medium.ANIME:
+            seasons = list(self.seasons.all())
+            if seasons:
+                data["numberOfSeasons"] = len(seasons)
+                data["containsSeason"] = [
+                    schema.reference("TVSeason", season, seasonNumber=season.number) for season in seasons
+                ]
+                counts = [getattr(season, "episode_count", None) for season in seasons]
+                if None not in counts:
+                    data["numberOfEpisodes"] = sum(counts)
+                starts = [getattr(season, "first_release", None) or season.release_date for season in seasons]
+                if all(starts):
+                    data["startDate"] = min(starts)
+        return [data]
+
     def genre_list(self):
         return [genre.strip() for genre in self.genres.split(",") if genre.strip()]
 
-    # The methods below read the rows prefetched by WorkQuerySet.for_article().
+    # The methods below read the rows prefetched by WorkQuerySet.for_page().
     def staff_by_role(self):
         return group_by_role(self.staff_credits.all(), Role)
 
@@ -116,9 +188,9 @@ class Role(models.TextChoices):
     MANGAKA = "mangaka", "Manga author"
 
 
-class StaffCredit(models.Model):
+class StaffCredit(PageData):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="staff_credits")
-    person = models.ForeignKey("characters.Person", on_delete=models.CASCADE, related_name="staff_credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="staff_credits")
     role = models.CharField(max_length=30, choices=Role.choices)
     note = models.CharField(max_length=200, blank=True)
 
@@ -130,7 +202,7 @@ class StaffCredit(models.Model):
         return f"{self.person} – {self.get_role_display()} – {self.work}"
 
 
-class WorkCompany(models.Model):
+class WorkCompany(PageData):
     """A company's part in a work: studio, streaming service, network, licensor..."""
 
     class Role(models.TextChoices):
@@ -161,7 +233,7 @@ class WorkCompany(models.Model):
         return f"{self.organization} – {self.get_role_display()} – {self.work}"
 
 
-class Release(models.Model):
+class Release(PageData):
     """One release of a work: a streaming premiere, a broadcast run, a disc or a book."""
 
     class Medium(models.TextChoices):
@@ -228,8 +300,8 @@ class SeasonQuerySet(PageQuerySet):
 
 
 class Season(Page):
-    page_kind = PageKind.SEASON
-    detail_url_name = "episodes:season"
+    url_prefix = "seasons"
+    open_graph_type = "video.tv_show"
 
     page_ptr = page_link()
 
@@ -244,6 +316,25 @@ class Season(Page):
         constraints = [
             models.UniqueConstraint(fields=["work", "number"], name="season_number_unique_per_work")
         ]
+
+    def get_context(self, request):
+        Page.prerender(self.episodes.all())
+        return {}
+
+    def structured_data(self, schema):
+        data = schema.about(self, "TVSeason")
+        data["seasonNumber"] = self.number
+        data["partOfSeries"] = schema.reference(self.work.schema_type(), self.work)
+        start = self.release_date or getattr(self, "first_release", None)
+        if start:
+            data["startDate"] = start
+        episodes = list(self.episodes.all())
+        if episodes:
+            data["numberOfEpisodes"] = len(episodes)
+            data["episode"] = [
+                schema.reference("TVEpisode", episode, episodeNumber=episode.number) for episode in episodes
+            ]
+        return [data]
 
     @property
     def year(self):
@@ -280,8 +371,8 @@ class EpisodeQuerySet(PageQuerySet):
 
 
 class Episode(Page):
-    page_kind = PageKind.EPISODE
-    detail_url_name = "episodes:detail"
+    url_prefix = "episodes"
+    open_graph_type = "video.episode"
 
     page_ptr = page_link()
 
@@ -293,9 +384,7 @@ class Episode(Page):
     )
     runtime_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name="runtime (minutes)")
     release_date = models.DateField(null=True, blank=True)
-    characters = models.ManyToManyField(
-        "characters.Character", through="Appearance", related_name="episodes", blank=True
-    )
+    characters = models.ManyToManyField(Character, through="Appearance", related_name="episodes", blank=True)
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -308,6 +397,24 @@ class Episode(Page):
                 name="episode_overall_number_not_below_season_number",
             ),
         ]
+
+    def structured_data(self, schema):
+        season = self.season
+        data = schema.about(self, "TVEpisode")
+        data["episodeNumber"] = self.number
+        data["partOfSeason"] = schema.reference("TVSeason", season, seasonNumber=season.number)
+        data["partOfSeries"] = schema.reference(season.work.schema_type(), season.work)
+        if self.release_date:
+            data["datePublished"] = self.release_date
+        if self.runtime_minutes:
+            data["timeRequired"] = f"PT{self.runtime_minutes}M"
+        characters = [appearance.character for appearance in self.appearances.all()]
+        if characters:
+            data["character"] = [
+                schema.reference("Person", character, additionalType=FICTIONAL_CHARACTER)
+                for character in sorted(characters, key=lambda character: character.title)
+            ]
+        return [data]
 
     @property
     def display_name(self):
@@ -328,13 +435,11 @@ class Episode(Page):
         )
 
 
-class Appearance(models.Model):
+class Appearance(PageData):
     """A character appears in an episode (named in its summary)."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appearances")
-    character = models.ForeignKey(
-        "characters.Character", on_delete=models.CASCADE, related_name="appearances"
-    )
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="appearances")
 
     class Meta:
         ordering = ["episode", "character"]

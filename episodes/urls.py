@@ -1,4 +1,5 @@
-"""URLs of the episodes app."""
+"""URLs of the episodes app (each work, season and episode has its page
+through its page kind, see ``wiki.urls``)."""
 
 from django.urls import path
 
@@ -7,8 +8,5 @@ from episodes import views
 app_name = "episodes"
 
 urlpatterns = [
-    path("works/<slug:slug>/", views.WorkDetailView.as_view(), name="work"),
-    path("seasons/<slug:slug>/", views.SeasonDetailView.as_view(), name="season"),
     path("episodes/", views.EpisodeListView.as_view(), name="list"),
-    path("episodes/<slug:slug>/", views.EpisodeDetailView.as_view(), name="detail"),
 ]

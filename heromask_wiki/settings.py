@@ -43,10 +43,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # The wiki engine, then the content that stands on it.
+    "wiki",
     "articles",
     "characters",
     "episodes",
-    "heromask_wiki.apps.SiteConfig",
 ]
 
 MIDDLEWARE = [
@@ -55,7 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside sessions, CSRF and auth, so a cached page is served without
     # touching them, and the response it stores is the final one (cookies included).
-    "heromask_wiki.pagecache.PageCacheMiddleware",
+    "wiki.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,16 +120,12 @@ else:
         }
     }
 
-# Whole-page cache for anonymous readers (heromask_wiki/pagecache.py). It is on
-# by default only with a shared cache: with a per-process cache, one worker
-# could not invalidate the pages another worker has stored.
-PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", CACHE_IS_SHARED)
+# Whole-page cache for anonymous readers (wiki/cache.py), keyed by the content
+# generation kept in the database, so it is right with a per-process cache too.
+PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
 # Never cached: a different answer on every request.
-PAGE_CACHE_EXCLUDED_VIEWS = {"articles:random"}
-# Cached, but invalidated by any change to the kinds of rows they queried,
-# because which rows they show depends on text that any edit can change.
-PAGE_CACHE_BROAD_VIEWS = {"articles:search", "articles:suggest"}
+PAGE_CACHE_EXCLUDED_VIEWS = {"wiki:random"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,8 +183,11 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
-# The page whose article is the home page.
-WIKI_MAIN_WORK_SLUG = os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask")
+# The wiki engine: the site's name, the page shown at / (kind, slug), and the
+# kind of page a red link offers to create.
+WIKI_SITE_NAME = "Hero Mask Wiki"
+WIKI_HOME_PAGE = ("work", os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask"))
+WIKI_NEW_PAGE_KIND = "article"
 
 LOGGING = {
     "version": 1,

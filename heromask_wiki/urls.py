@@ -5,11 +5,12 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from articles.sitemaps import sitemaps
-from episodes.views import HomeView
+from heromask_wiki.sitemaps import sitemaps
+from wiki.urls import page_kind_urls
+from wiki.views import HomePageView
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", HomePageView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
@@ -17,9 +18,11 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("", include("wiki.urls")),
+    path("", include(page_kind_urls())),
     path("", include("articles.urls")),
     path("", include("characters.urls")),
     path("", include("episodes.urls")),
 ]
 
-handler404 = "articles.views.page_not_found"
+handler404 = "wiki.views.page_not_found"

@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
-from articles.models import Alias, Article, Category, Organization, Reference
+from articles.models import Article, Organization
+from wiki.models import Alias, Category, Reference
 from characters.models import Character, CharacterRelationship, Language, Person, Role, VoiceCredit
 from episodes.models import (
     Appearance,

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from articles.history import ensure_initial_revision, record_revision
-from articles.models import Article, Category, Organization
+from articles.models import Article, Organization
+from wiki.models import Category
 from characters.models import Character, Person
 from episodes.models import Episode, Season
 
@@ -21,11 +21,10 @@ class ReaderPage:
 
 
 def record_an_edit(page):
-    """Edit ``page`` as the admin does, so it has two revisions to compare."""
-    ensure_initial_revision(page)
+    """Edit ``page`` through the write path, so it has two revisions to compare."""
     page.lead += " He works in London."
-    page.save()
-    return record_revision(page, None, "Say where he works")
+    page.save(summary="Say where he works")
+    return page.revisions.first()
 
 
 def reader_pages():
@@ -54,14 +53,14 @@ def reader_pages():
         ReaderPage("organization", organization.get_absolute_url()),
         ReaderPage("organizations", reverse("articles:organizations")),
         ReaderPage("category", category.get_absolute_url()),
-        ReaderPage("categories", reverse("articles:categories")),
+        ReaderPage("categories", reverse("wiki:categories")),
         ReaderPage("article", article.get_absolute_url()),
         ReaderPage("disambiguation", disambiguation.get_absolute_url()),
-        ReaderPage("all-pages", reverse("articles:index")),
-        ReaderPage("search", f"{reverse('articles:search')}?q=mask"),
-        ReaderPage("history", reverse("articles:history", args=[character.pk])),
+        ReaderPage("all-pages", reverse("wiki:index")),
+        ReaderPage("search", f"{reverse('wiki:search')}?q=mask"),
+        ReaderPage("history", reverse("wiki:history", args=[character.pk])),
         ReaderPage("diff", edit.get_absolute_url()),
-        ReaderPage("backlinks", reverse("articles:backlinks", args=[character.pk])),
-        ReaderPage("recent-changes", reverse("articles:recent")),
+        ReaderPage("backlinks", reverse("wiki:backlinks", args=[character.pk])),
+        ReaderPage("recent-changes", reverse("wiki:recent")),
         ReaderPage("not-found", "/no-such-page/", status=404),
     ]

@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from articles import history
-from articles.models import Page, PageLink
+from wiki import history
+from wiki.models import Page, PageLink
 from episodes.models import Episode, Season, Work
 from tests.factories import (
     AliasFactory,
@@ -67,7 +67,7 @@ def one_of_everything():
         ReleaseFactory(season=season, work=work),
         CharacterRelationshipFactory(character=character),
         StaffCreditFactory(work=work),
-        history.record_revision(character, None, "Imported"),
+        character.record_revision(None, "Imported"),
         PageLink.objects.create(source=character, target=episode, target_title="Episode"),
         Page.objects.get(pk=character.pk),
     ]
@@ -132,7 +132,7 @@ def test_change_page_links_to_the_public_page_and_its_history(superuser_client):
     html = superuser_client.get(admin_url(type(character), "change", character.pk)).content.decode()
 
     assert f'href="{character.get_absolute_url()}" class="viewsitelink"' in html
-    assert f'href="{reverse("articles:history", args=[character.pk])}"' in html
+    assert f'href="{reverse("wiki:history", args=[character.pk])}"' in html
 
 
 def test_change_page_of_a_page_kind_has_its_inlines_and_an_edit_summary(superuser_client):
@@ -155,7 +155,7 @@ def test_opening_a_page_in_the_all_pages_list_goes_to_its_own_kind(superuser_cli
 
 
 def test_admin_change_pages_of_the_real_contents_busiest_pages_open(superuser_client, content):
-    work = Work.objects.get(slug=settings.WIKI_MAIN_WORK_SLUG)
+    work = Work.objects.get(slug=settings.WIKI_HOME_PAGE[1])
     season = work.seasons.order_by("number").first()
 
     work_page = superuser_client.get(admin_url(Work, "change", work.pk))

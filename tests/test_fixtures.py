@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError
 
-from articles.models import Alias, Article, Category, Organization, Page, Reference
+from articles.models import Article, Organization
+from wiki.models import Alias, Category, Page, Reference
 from characters.models import Character, CharacterRelationship, Person, VoiceCredit
 from episodes.models import Appearance, Episode, Release, Season, StaffCredit, Work, WorkCompany
 from tests.conftest import FIXTURES

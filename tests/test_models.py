@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from articles.models import Page
+from wiki.models import Page
 from tests.factories import CharacterFactory, EpisodeFactory, PersonFactory, SeasonFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from articles.models import Category, Page
+from wiki.models import Category, Page
 from characters.models import Character, Person
 from episodes.models import Episode
 
@@ -18,9 +18,9 @@ INDEXES = [
     "characters:index",
     "characters:cast",
     "characters:people",
-    "articles:index",
+    "wiki:index",
     "articles:organizations",
-    "articles:categories",
+    "wiki:categories",
 ]
 
 

@@ -13,9 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles import links
-from articles.markup import prerender, render_body, render_lead
-from articles.models import Page, Reference, Revision
+from wiki import markup
+from wiki.models import Page, Reference, Revision, TitleResolver
 from characters.models import Character, CharacterRelationship, Language, Role, VoiceCredit
 from episodes.models import Appearance, Episode, StaffCredit, WorkCompany
 from episodes.models import Role as StaffRole
@@ -73,7 +72,7 @@ def build_wiki(n):
     seasons_count = 1 + n // 25
     work = WorkFactory(
         title="Hero Mask",
-        slug=settings.WIKI_MAIN_WORK_SLUG,
+        slug=settings.WIKI_HOME_PAGE[1],
         lead="An anime about the agent [[James Blood]] of the [[SSC]].[^1]",
         body="## Plot\n\nIt follows [[Hero Mask season 1|the first season]] and [[Unwritten plot]].[^2]",
     )
@@ -183,8 +182,9 @@ def build_wiki(n):
     )
     user = UserFactory()
     Revision.objects.bulk_create(
+        # After the revision its creation recorded.
         Revision(page=james, number=number, user=user, summary=f"Edit {number}", title=james.title)
-        for number in range(1, n + 1)
+        for number in range(2, n + 2)
     )
     return {
         "home": "/",
@@ -200,15 +200,15 @@ def build_wiki(n):
         "organization": ssc.get_absolute_url(),
         "organizations index": reverse("articles:organizations"),
         "article": bio_mask.get_absolute_url(),
-        "articles index": reverse("articles:index"),
+        "articles index": reverse("wiki:index"),
         "category": heroes.get_absolute_url(),
-        "categories index": reverse("articles:categories"),
-        "backlinks": reverse("articles:backlinks", args=[james.pk]),
-        "history": reverse("articles:history", args=[james.pk]),
-        "recent changes": reverse("articles:recent"),
+        "categories index": reverse("wiki:categories"),
+        "backlinks": reverse("wiki:backlinks", args=[james.pk]),
+        "history": reverse("wiki:history", args=[james.pk]),
+        "recent changes": reverse("wiki:recent"),
         # More results than the spelling suggestions need at either size; none at all.
-        "search results": f"{reverse('articles:search')}?q=agent&fulltext=1",
-        "search without results": f"{reverse('articles:search')}?q=zebra&fulltext=1",
+        "search results": f"{reverse('wiki:search')}?q=agent&fulltext=1",
+        "search without results": f"{reverse('wiki:search')}?q=zebra&fulltext=1",
     }
 
 
@@ -280,6 +280,19 @@ def test_large_home_page_links_every_episode_summary(measured):
 # The batch pipeline gives exactly what rendering one text at a time gives ------
 
 
+def render_lead(page, resolver=None):
+    return markup.render(page.lead, resolver=resolver or TitleResolver(), page=page, field="lead")
+
+
+def render_body(page, lead, resolver=None):
+    resolver = resolver or TitleResolver()
+    return markup.render(page.body, resolver=resolver, page=page, field="body", cite_after=lead.citations)
+
+
+def prerender(pages, fields=("lead",), resolver=None):
+    return markup.prerender(pages, resolver or TitleResolver(), fields)
+
+
 @pytest.fixture
 def linked_pages(db):
     season = SeasonFactory(title="Season Ä", lead="The season.")
@@ -331,19 +344,21 @@ def test_prerender_renders_the_real_content_as_rendering_page_by_page(content):
 
 def test_prerender_resolves_the_links_of_every_text_with_one_query(linked_pages, django_assert_num_queries):
     pages = list(Episode.objects.filter(pk__in=[page.pk for page in linked_pages]))
-    links.autolink_names()
+    resolver = TitleResolver()
+    resolver.autolink_names()
     # One query for the links; the escaped [[a\]b]] is not seen in the source, so costs one more.
     with django_assert_num_queries(2):
-        prerender(pages, ("lead", "body"))
+        prerender(pages, ("lead", "body"), resolver)
     with django_assert_num_queries(0):
         for page in pages:
-            assert page.lead_html == render_lead(page).html
+            assert page.lead_html == render_lead(page, resolver).html
 
 
 def test_prerender_uses_the_cache_that_rendering_one_page_fills(linked_pages, django_assert_num_queries):
+    resolver = TitleResolver()
     for page in linked_pages:
-        render_lead(page)
+        render_lead(page, resolver)
     pages = list(Episode.objects.filter(pk__in=[page.pk for page in linked_pages]))
     with django_assert_num_queries(0):
-        prerender(pages)
+        prerender(pages, resolver=resolver)
     assert [page.lead_html for page in pages] == [render_lead(page).html for page in linked_pages]

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from articles.models import Article, Category, Organization, Page
-from articles.seo import StructuredData, plain_text
+from articles.models import Article, Organization
+from wiki.models import Category, Page
+from wiki.seo import StructuredData, plain_text
 from characters.models import Character, Language, Person
 from episodes.models import Episode, Season, Work
 from tests.factories import (
@@ -88,7 +89,7 @@ def of_type(head, schema_type):
 @pytest.fixture
 def world(settings):
     """One page of every kind, linked the way the real content is."""
-    settings.WIKI_MAIN_WORK_SLUG = "hero-mask"
+    settings.WIKI_HOME_PAGE = ("work", "hero-mask")
     work = WorkFactory(
         title="Hero Mask",
         slug="hero-mask",
@@ -368,7 +369,7 @@ def test_sitemap_of_the_real_content_lists_each_page_category_and_index_once(cli
 @pytest.mark.parametrize(
     ("key", "queryset", "queries"),
     [
-        ("work", lambda: Work.objects.for_article(), 0),
+        ("work", lambda: Work.objects.for_page(), 0),
         ("season", lambda: Season.objects.for_page(), 0),
         ("episode", lambda: Episode.objects.for_page(), 0),
         ("person", lambda: Person.objects.for_page(), 0),

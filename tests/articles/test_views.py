@@ -60,8 +60,8 @@ def test_disambiguation_page_says_what_it_is(client):
 def test_page_tools_link_history_and_backlinks_and_edit_only_for_staff(client):
     article = ArticleFactory()
     html = client.get(article.get_absolute_url()).content.decode()
-    assert f'href="{reverse("articles:history", args=[article.pk])}"' in html
-    assert f'href="{reverse("articles:backlinks", args=[article.pk])}"' in html
+    assert f'href="{reverse("wiki:history", args=[article.pk])}"' in html
+    assert f'href="{reverse("wiki:backlinks", args=[article.pk])}"' in html
     admin_url = reverse("admin:articles_article_change", args=[article.pk])
     assert admin_url not in html
     client.force_login(StaffUserFactory())
@@ -70,7 +70,7 @@ def test_page_tools_link_history_and_backlinks_and_edit_only_for_staff(client):
 
 def test_all_pages_index_links_every_kind_of_page(client):
     pages = [ArticleFactory(), CharacterFactory(), PersonFactory(), EpisodeFactory(), OrganizationFactory()]
-    html = client.get(reverse("articles:index")).content.decode()
+    html = client.get(reverse("wiki:index")).content.decode()
     for page in pages:
         assert f'<a href="{page.get_absolute_url()}">{page.title}</a>' in html
 
@@ -130,13 +130,13 @@ def test_categories_index_counts_pages(client):
     category = CategoryFactory(name="Characters")
     for _ in range(3):
         CharacterFactory().categories.add(category)
-    html = client.get(reverse("articles:categories")).content.decode()
+    html = client.get(reverse("wiki:categories")).content.decode()
     assert (
         f'<a href="{category.get_absolute_url()}">Characters</a> <span class="muted">(3 pages)</span>' in html
     )
 
 
-@pytest.mark.parametrize("url_name", ["articles:index", "articles:organizations", "articles:categories"])
+@pytest.mark.parametrize("url_name", ["wiki:index", "articles:organizations", "wiki:categories"])
 def test_index_query_counts_do_not_grow_with_the_wiki(client, url_name):
     CategoryFactory()
     small = queries_for(client, reverse(url_name))
@@ -173,7 +173,7 @@ def test_unknown_addresses_get_a_helpful_404(client, url):
     html = response.content.decode()
     assert response.status_code == 404
     assert "Page not found" in html
-    assert f'action="{reverse("articles:search")}"' in html
+    assert f'action="{reverse("wiki:search")}"' in html
     assert 'name="q"' in html
     assert f'href="{reverse("home")}"' in html
     assert f'href="{reverse("characters:index")}"' in html

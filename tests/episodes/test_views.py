@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from articles.models import PageLink
+from wiki.models import PageLink
 from characters.models import Language, Role
 from episodes.models import Release, WorkCompany
 from episodes.models import Role as StaffRole
@@ -33,7 +33,7 @@ def series(settings):
     """A two-season series with staff, companies, a release and a manga adaptation."""
     work = WorkFactory(
         title="Hero Mask",
-        slug=settings.WIKI_MAIN_WORK_SLUG,
+        slug=settings.WIKI_HOME_PAGE[1],
         native_title="HERO≠MASK",
         genres="Action, Mystery",
         format="Original net animation (ONA)",

@@ -1,0 +1,276 @@
+"""The editors' admin: what every page kind's admin shares, and the admin of
+what the engine itself holds (categories, aliases, references, revisions,
+the link table, and all pages at once).
+
+``PageAdmin`` is the base of every page kind's admin: it saves through the
+write path (``Page.save``), so every save records a revision with the
+editor's summary, and a save that would overwrite someone else's newer edit
+is refused with both versions shown instead. ``PageDataAdmin`` is the base
+of the admin of rows pages show that are not pages.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from wiki import history
+from wiki.models import Alias, Category, EditConflict, Page, PageLink, Reference, Revision
+
+admin.site.site_header = f"{settings.WIKI_SITE_NAME} administration"
+admin.site.site_title = f"{settings.WIKI_SITE_NAME} admin"
+admin.site.index_title = "Edit the encyclopedia"
+
+TEXT_FIELDS = ["lead", "body"]
+EDIT_FIELDS = ["edit_summary", "loaded_version"]
+
+
+class PageAdminForm(forms.ModelForm):
+    edit_summary = forms.CharField(
+        label="Edit summary",
+        required=False,
+        widget=forms.TextInput(attrs={"size": 80}),
+        max_length=Revision._meta.get_field("summary").max_length,
+        help_text="What you changed and why, in a few words. Shown in the page history and recent changes.",
+    )
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edit_conflict = None
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+            self.fields["loaded_version"].required = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Browsers submit textarea line breaks as CRLF; stored text keeps the
+        # fixtures' LF so that revisions only differ where the editor typed.
+        for name in TEXT_FIELDS:
+            if cleaned_data.get(name):
+                cleaned_data[name] = cleaned_data[name].replace("\r\n", "\n")
+        loaded_version = cleaned_data.get("loaded_version")
+        # self.instance was read from the database in this request, so its
+        # version is the one a save would now have to replace.
+        if self.instance.pk and loaded_version is not None and loaded_version != self.instance.version:
+            self.edit_conflict = EditConflictReport(self.instance)
+            # The editor is about to see the newer version; saving again from
+            # this form replaces it knowingly.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("loaded_version")] = self.instance.version
+            raise ValidationError(self.edit_conflict.message, code="edit_conflict")
+        return cleaned_data
+
+    def conflict_diffs(self):
+        """The saved version against the editor's, the fields that differ."""
+        if not self.edit_conflict:
+            return []
+        many_to_many = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in {f.name for f in self._meta.model._meta.many_to_many}
+        }
+        yours = self.instance.snapshot(many_to_many)
+        diffs = history.compare(self.edit_conflict.saved, yours, self._meta.model)
+        return [diff for diff in diffs if diff.changed]
+
+
+class EditConflictReport:
+    """Who saved the page since the editor opened it, and what it says now."""
+
+    def __init__(self, page):
+        self.saved = page.snapshot()
+        latest = Revision.objects.latest_of(page)
+        self.changed_by = (latest.user if latest and latest.user else None) or "another editor"
+        self.changed_at = latest.created_at if latest else page.updated_at
+
+    @property
+    def message(self):
+        when = date_format(timezone.localtime(self.changed_at), "DATETIME_FORMAT")
+        return (
+            f"This page was changed by {self.changed_by} at {when} after you opened it. "
+            "Your changes have not been saved; they are still in the form below, after the "
+            "differences between the saved version and yours. "
+            "Saving again replaces the saved version with yours."
+        )
+
+
+class RowsWithRelatedMixin:
+    """For inlines: each row shows its ``__str__``, which names related pages;
+    ``row_related`` are fetched with the rows instead of one query per row."""
+
+    row_related = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.row_related)
+
+
+class AliasInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = Alias
+    row_related = ["page"]
+    extra = 1
+    fields = ["title", "note"]
+    verbose_name = "alias"
+    verbose_name_plural = "aliases (other names that lead here)"
+
+
+class PageAdmin(admin.ModelAdmin):
+    """What every page kind's admin shares. Subclasses extend ``list_display``,
+    ``list_filter`` and ``inlines`` rather than replace the page columns."""
+
+    form = PageAdminForm
+    change_form_template = "admin/page_change_form.html"
+    list_display = ["title", "updated_at", "version"]
+    list_filter = ["categories"]
+    search_fields = ["title", "slug", "aliases__title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["categories"]
+    inlines = [AliasInline]
+    save_on_top = True
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        shared = {*TEXT_FIELDS, "categories", *EDIT_FIELDS}
+        return [
+            (None, {"fields": [name for name in fields if name not in shared]}),
+            ("Text", {"fields": TEXT_FIELDS}),
+            ("Categories", {"fields": ["categories"]}),
+            ("About this edit", {"fields": EDIT_FIELDS}),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict:
+            # Someone else's save committed between this form's validation and
+            # its save. The transaction has rolled back; validating the form
+            # again now reports the conflict with the editor's text intact.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # The page is written by save_related, through the write path, once
+        # its many-to-many fields and inline rows can be saved with it.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        summary = form.cleaned_data["edit_summary"]
+
+        def save_fields_and_inlines():
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        form.instance.save(
+            user=request.user,
+            summary=summary,
+            loaded_version=form.cleaned_data["loaded_version"] if change else None,
+            save_related=save_fields_and_inlines,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Pages edited in an inline (a season's episodes) are saved through the
+        write path too, each with its own revision."""
+        if not issubclass(formset.model, Page):
+            return super().save_formset(request, form, formset, change)
+        summary = form.cleaned_data["edit_summary"] or f"Edited with {form.instance}"
+        for page in formset.save(commit=False):
+            page.save(user=request.user, summary=summary)
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        formset.save_m2m()
+
+    def delete_queryset(self, request, queryset):
+        # One page at a time, so each goes through Page.delete().
+        for page in queryset:
+            page.delete()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists editors read but never write: the site's own records, and all pages at once."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Page)
+class AllPagesAdmin(ReadOnlyAdmin):
+    """Every page of every kind in one searchable list (and the target of
+    alias autocompletion). Opening one goes to its own kind's admin."""
+
+    list_display = ["title", "kind", "updated_at", "version"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "aliases__title"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        page = get_object_or_404(Page, pk=object_id)
+        opts = page.specific._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk]))
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "page_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_page_counts()
+
+    @admin.display(description="pages", ordering="page_count")
+    def page_count(self, category):
+        return category.page_count
+
+
+@admin.register(Alias)
+class AliasAdmin(admin.ModelAdmin):
+    list_display = ["title", "page", "note"]
+    list_select_related = ["page"]
+    list_filter = ["page__kind"]
+    search_fields = ["title", "page__title", "note"]
+    autocomplete_fields = ["page"]
+
+    def view_on_site(self, alias):
+        return reverse("wiki:go", kwargs={"title": alias.title})
+
+
+@admin.register(Reference)
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "publisher", "published", "url"]
+    list_display_links = ["number", "title"]
+    list_filter = ["publisher"]
+    search_fields = ["=number", "title", "publisher", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["page", "number", "created_at", "user", "summary"]
+    list_select_related = ["page", "user"]
+    list_filter = ["page__kind", "created_at"]
+    search_fields = ["page__title", "summary", "user__username"]
+    date_hierarchy = "created_at"
+
+    def view_on_site(self, revision):
+        return revision.get_absolute_url()
+
+
+@admin.register(PageLink)
+class PageLinkAdmin(ReadOnlyAdmin):
+    list_display = ["source", "target_title", "target"]
+    list_select_related = ["source", "target"]
+    list_filter = [("target", admin.EmptyFieldListFilter)]
+    search_fields = ["source__title", "target_title"]

@@ -1,0 +1,116 @@
+"""Whole pages for anonymous readers, from the cache, keyed by the content generation.
+
+Every change to anything a page shows moves the content generation on, in
+the transaction that makes the change (``wiki.models.Generation``). The
+middleware reads the generation once per request and keys stored pages by
+it, so a stored page is never served after a change: with a per-process
+cache (the default), every worker stops using its copies the moment the
+change commits; with a shared cache (Redis), every server shares them.
+Nothing is ever deleted: pages of old generations are simply not asked for
+again and age out of the cache.
+"""
+
+import hashlib
+from functools import cache as memoize
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import reverse
+
+from wiki.models import Generation
+
+STORABLE_VARY = {"cookie", "accept-encoding"}
+UNSTORABLE_CACHE_CONTROL = ("private", "no-cache", "no-store")
+
+
+@memoize
+def code_fingerprint():
+    """A hash of the project's code, templates and static files, so that a
+    deploy does not serve pages rendered by the previous release."""
+    base = Path(settings.BASE_DIR)
+    roots = [Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(base)]
+    roots += [Path(directory) for engine in settings.TEMPLATES for directory in engine.get("DIRS", [])]
+    roots += [Path(directory) for directory in settings.STATICFILES_DIRS]
+    digest = hashlib.sha256()
+    for root in sorted(set(roots)):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".py", ".html", ".css", ".js", ".txt", ".xml"} and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_key(request, generation):
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{code_fingerprint()}:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+@memoize
+def admin_prefix():
+    return reverse("admin:index")
+
+
+class PageCacheMiddleware:
+    """Serves and stores whole pages for anonymous GET requests; outside the
+    session, CSRF and auth middleware, so a stored page is served without them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with Generation.objects.remember_during():
+            if not self.may_serve_from_cache(request):
+                return self.get_response(request)
+            generation = Generation.objects.current().content
+            key = page_key(request, generation)
+            entry = cache.get(key)
+            if entry is not None:
+                return self.from_entry(entry)
+            response = self.get_response(request)
+            view_name = getattr(request.resolver_match, "view_name", None)
+            # A request that changed content itself (none should, being a GET) is not stored.
+            if self.may_store(view_name, response) and Generation.objects.current().content == generation:
+                cache.set(key, self.entry(response), settings.PAGE_CACHE_SECONDS)
+                response.headers["X-Page-Cache"] = "miss"
+            return response
+
+    @staticmethod
+    def may_serve_from_cache(request):
+        return (
+            settings.PAGE_CACHE_ENABLED
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not request.path.startswith(admin_prefix())
+        )
+
+    @staticmethod
+    def may_store(view_name, response):
+        if view_name is None or view_name in settings.PAGE_CACHE_EXCLUDED_VIEWS:
+            return False
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        cache_control = response.headers.get("Cache-Control", "").lower()
+        if any(directive in cache_control for directive in UNSTORABLE_CACHE_CONTROL):
+            return False
+        vary = {
+            value.strip().lower() for value in response.headers.get("Vary", "").split(",") if value.strip()
+        }
+        return vary <= STORABLE_VARY
+
+    @staticmethod
+    def entry(response):
+        headers = [(name, value) for name, value in response.headers.items() if name.lower() != "set-cookie"]
+        return {"status": response.status_code, "headers": headers, "content": response.content}
+
+    @staticmethod
+    def from_entry(entry):
+        response = HttpResponse(entry["content"], status=entry["status"])
+        for name, value in entry["headers"]:
+            response.headers[name] = value
+        response.headers["X-Page-Cache"] = "hit"
+        return response

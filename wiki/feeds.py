@@ -1,0 +1,42 @@
+"""An Atom feed of recent changes, for following the wiki's edits in a feed reader."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from wiki.models import Revision
+
+FEED_LENGTH = 50
+
+
+class RecentChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = f"{settings.WIKI_SITE_NAME}: recent changes"
+    subtitle = f"The latest edits to every page of {settings.WIKI_SITE_NAME}."
+    link = reverse_lazy("wiki:recent")
+    feed_url = reverse_lazy("wiki:recent_feed")
+
+    def items(self):
+        return Revision.objects.recent()[:FEED_LENGTH]
+
+    def item_title(self, revision):
+        return f"{revision.title} (revision {revision.number})"
+
+    def item_description(self, revision):
+        # Atom summaries are HTML; the edit summary is plain text an editor typed.
+        summary = escape(revision.summary) if revision.summary else "No edit summary."
+        return f"<p>{summary}</p><p>{revision.size_change:+d} characters.</p>"
+
+    def item_link(self, revision):
+        return revision.get_absolute_url()
+
+    def item_author_name(self, revision):
+        return revision.user.get_username() if revision.user else None
+
+    def item_pubdate(self, revision):
+        return revision.created_at
+
+    def item_updateddate(self, revision):
+        return revision.created_at

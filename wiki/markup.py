@@ -1,0 +1,456 @@
+"""Markdown to safe HTML: the one function every page's text goes through.
+
+Editors write Markdown; readers get HTML that has been sanitised against an
+explicit allow-list, so nothing an editor types can run script in a reader's
+browser. Templates never mark anything else safe.
+
+One pipeline, in this order:
+
+1. Python-Markdown (tables, footnotes, fenced code, heading ids, sane lists)
+   plus this wiki's own syntax: ``[[Title]]`` / ``[[Title|label]]`` wiki
+   links and ``[^N]`` citations of ``Reference`` N. Both are inline patterns,
+   so neither is recognised inside code.
+2. A tree pass that resolves every wiki link of the text with one query (red
+   links lead to the admin's add form), links the first mention of each
+   known character, person and organization, turns table alignment into
+   classes and demotes ``h1`` (the page title is the only ``h1``).
+3. bleach, with an allow-list of tags, attributes and URL schemes (http,
+   https, mailto and relative addresses). It runs last, so whatever the
+   earlier steps produce is sanitised too. Images are not allowed: the wiki
+   has no uploads, and a remote image would tell a third party who reads what.
+
+This module knows no model: which page a name means is asked of a
+*resolver* (``wiki.models.TitleResolver``), which also tells the link
+generation. Renderings are cached per text, page version and link
+generation, so a page's HTML is computed once per edit, and red links turn
+blue as soon as their page exists. A page that shows the text of many pages
+(an episode table) renders them with ``prerender``: the same pipeline, but
+the wiki links of all the texts not yet cached are resolved with one query,
+so the page's query count does not grow with the list.
+"""
+
+import functools
+import hashlib
+import re
+import threading
+import xml.etree.ElementTree as etree
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter, build_url_re
+from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+
+from wiki.titles import normalize_title
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
+        "dt", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "ol", "p", "pre",
+        "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "class", "id", "rel"],
+    "abbr": ["title"],
+    "div": ["class", "id"],
+    "h2": ["id"],
+    "h3": ["id"],
+    "h4": ["id"],
+    "h5": ["id"],
+    "h6": ["id"],
+    "li": ["id"],
+    "ol": ["start"],
+    "span": ["class"],
+    "sup": ["class", "id"],
+    "td": ["colspan", "rowspan", "class"],
+    "th": ["colspan", "rowspan", "scope", "class"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "fenced_code", "toc", "sane_lists"]
+# Part of every cache key: change it when the HTML this module produces changes,
+# so a shared cache does not keep serving renderings of the previous code.
+MARKUP_VERSION = 1
+
+# [[Title]] or [[Title|label]]. Inside a table the pipe is written \|, which
+# reaches this pattern as an escape placeholder; handleMatch splits on it.
+WIKI_LINK_RE = r"\[\[([^\[\]\n]+?)\]\]"
+RAW_HTML_PLACEHOLDER_RE = re.compile("(\x02wzxhzdk:[0-9]+\x03)")
+CITATION_RE = r"\[\^(\d{1,5})\]"
+ESCAPED_CHAR_RE = re.compile("\x02([0-9]+)\x03")
+TEXT_ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
+RAW_SKIPPED_TAG_RE = re.compile(r"<(/?)(?:a|code|pre)\b", re.IGNORECASE)
+# Automatic links are never made inside these, nor in the text of an existing link.
+NO_AUTOLINK_TAGS = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sup"})
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Rendered text, and what the page's References list and link table need from it."""
+
+    html: SafeString
+    # Reference numbers in the order the text cites them, once per citation.
+    citations: tuple = ()
+    # (title as written, page pk or None for a red link) for each wiki and automatic link.
+    links: tuple = ()
+
+
+EMPTY = Rendering(mark_safe(""))
+
+
+def render_markdown(text, *, resolver, page=None, field="text") -> SafeString:
+    """Render editor-written Markdown to sanitised HTML."""
+    return render(text, resolver=resolver, page=page, field=field).html
+
+
+def render(text, *, resolver, page=None, field="text", cite_after=()):
+    """Render ``text`` (of ``page``'s ``field``, if it belongs to a page), cached.
+
+    ``page`` keeps automatic linking from linking the page to itself;
+    ``cite_after`` are the citations of the text shown before this one on the
+    same page, so citation anchors stay unique across lead and body."""
+    if not text:
+        return EMPTY
+    key = _cache_key(text, page, field, cite_after, resolver.generation)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _render(text, _pk(page), Counter(cite_after), resolver)
+        cache.set(key, cached)
+    return _rendering(cached)
+
+
+def prerender(pages, resolver, fields=("lead",)):
+    """Render ``fields`` ("lead", "body") of many pages exactly as
+    ``Page.rendered_lead`` and ``Page.rendered_body`` do, and keep each
+    rendering on its page, where ``page.lead_html`` and ``page.body_html`` find it.
+
+    Renderings come from the cache with one lookup; the wiki links of all the
+    texts that were not cached are resolved with one query, whatever the
+    number of pages. Returns the pages."""
+    pages = list(pages)
+    # A body's citation marks are numbered on from its lead's.
+    stages = ("lead", "body") if "body" in fields else ("lead",)
+    batch = resolver.batch(
+        title for page in pages for field in stages for title in _written_titles(getattr(page, field))
+    )
+    for field in stages:
+        attribute = f"rendered_{field}"
+        todo = [page for page in pages if attribute not in page.__dict__]
+        cite_after = {id(page): page.rendered_lead.citations if field == "body" else () for page in todo}
+        keys = {
+            id(page): _cache_key(getattr(page, field), page, field, cite_after[id(page)], batch.generation)
+            for page in todo
+            if getattr(page, field)
+        }
+        cached = cache.get_many(set(keys.values()))
+        rendered = {}
+        for page in todo:
+            key = keys.get(id(page))
+            if key is None:
+                page.__dict__[attribute] = EMPTY
+                continue
+            entry = cached.get(key) or rendered.get(key)
+            if entry is None:
+                entry = rendered[key] = _render(
+                    getattr(page, field), _pk(page), Counter(cite_after[id(page)]), batch
+                )
+            # What Page.rendered_lead / rendered_body (cached properties) would compute.
+            page.__dict__[attribute] = _rendering(entry)
+        cache.set_many(rendered)
+    return pages
+
+
+def _pk(page):
+    return page.pk if page is not None else None
+
+
+def _cache_key(text, page, field, cite_after, generation):
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(text.encode())
+    digest.update(repr(tuple(cite_after)).encode())
+    version = getattr(page, "version", 0) if page is not None else 0
+    return (
+        f"wiki:markup:{MARKUP_VERSION}:{generation}:{_pk(page) or '-'}:{version}:{field}:{digest.hexdigest()}"
+    )
+
+
+def _rendering(entry):
+    html, citations, links = entry
+    return Rendering(mark_safe(html), citations, links)
+
+
+_BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)")
+
+
+@functools.cache
+def _escaped_chars():
+    return frozenset(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS).ESCAPED_CHARS)
+
+
+def _written_titles(text):
+    """The targets of the wiki links in ``text``, read from the source as the
+    wiki-link pattern will read them, with and without Markdown's backslash
+    escapes. A target missed here (a link with an escaped bracket) still
+    works: rendering resolves it with a query of its own."""
+    escaped = _escaped_chars()
+    for match in re.finditer(WIKI_LINK_RE, text or ""):
+        inside = match.group(1)
+        unescaped = _BACKSLASH_ESCAPE_RE.sub(
+            lambda char: char.group(1) if char.group(1) in escaped else char.group(0), inside
+        )
+        for written in {inside, unescaped}:
+            yield written.partition("|")[0]
+
+
+def _render(text, page_pk, cite_counts, resolver):
+    state = _RenderState(page_pk=page_pk, cite_counts=cite_counts, resolver=resolver)
+    md = markdown.Markdown(
+        extensions=[*MARKDOWN_EXTENSIONS, _WikiExtension(state)],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
+        output_format="html",
+    )
+    html = md.convert(text)
+    return _cleaner().clean(html), tuple(state.citations), tuple(state.links)
+
+
+class _RenderState:
+    """What one rendering collects while Markdown walks the text."""
+
+    def __init__(self, page_pk, cite_counts, resolver):
+        self.page_pk = page_pk
+        self.cite_counts = cite_counts
+        self.resolver = resolver
+        self.citations = []
+        self.wiki_links = []
+        self.links = []
+
+
+def _unescape(text):
+    """``text`` with Markdown's escape placeholders turned back into their
+    characters; None if it holds any other placeholder (code, raw HTML)."""
+    text = ESCAPED_CHAR_RE.sub(lambda match: chr(int(match.group(1))), text)
+    return None if "\x02" in text else text
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    def __init__(self, md, state):
+        super().__init__(WIKI_LINK_RE, md)
+        self.state = state
+
+    def handleMatch(self, m, data):
+        inside = _unescape(self.unescape(m.group(1)))
+        if inside is None:
+            return None, None, None
+        target, _, label = inside.partition("|")
+        if not normalize_title(target):
+            return None, None, None
+        link = etree.Element("a")
+        link.text = AtomicString(label.strip() or target.strip())
+        self.state.wiki_links.append((link, normalize_title(target)))
+        return link, m.start(0), m.end(0)
+
+
+class _CitationProcessor(InlineProcessor):
+    """``[^N]`` that no footnote definition claimed: a citation of Reference N."""
+
+    def __init__(self, state):
+        super().__init__(CITATION_RE)
+        self.state = state
+
+    def handleMatch(self, m, data):
+        number = int(m.group(1))
+        self.state.cite_counts[number] += 1
+        self.state.citations.append(number)
+        mark = etree.Element("sup", {"class": "reference"})
+        mark.set("id", f"cite-ref-{number}-{self.state.cite_counts[number]}")
+        link = etree.SubElement(mark, "a", {"href": f"#cite-note-{number}"})
+        link.text = AtomicString(f"[{number}]")
+        return mark, m.start(0), m.end(0)
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    def __init__(self, md, state):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        linked_by_element = self.resolve_wiki_links()
+        for element in root.iter():
+            if element.tag == "h1":
+                element.tag = "h2"
+            elif element.tag in ("td", "th") and "style" in element.attrib:
+                align = TEXT_ALIGN_RE.search(element.attrib.pop("style"))
+                if align:
+                    element.set("class", f"align-{align.group(1)}")
+        _AutoLinker(self.md, self.state, linked_by_element).link(root)
+
+    def resolve_wiki_links(self):
+        """Give every wiki link its address, with one query for the whole text."""
+        if not self.state.wiki_links:
+            return {}
+        targets = self.state.resolver.resolve(title for _, title in self.state.wiki_links)
+        linked = {}
+        for element, title in self.state.wiki_links:
+            target = targets.get(title.lower())
+            if target is None:
+                element.set("href", self.state.resolver.new_page_url(title))
+                element.set("class", "new")
+                element.set("title", f"{title} (page does not exist)")
+                self.state.links.append((title, None))
+            else:
+                element.set("href", target.url)
+                element.set("title", target.title)
+                self.state.links.append((title, target.pk))
+                linked[element] = target.pk
+        return linked
+
+
+def autolink_pattern(names):
+    """One regex for every name in ``names``, longest first, as whole words only."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+class _AutoLinker:
+    """Links the first mention of each known name, walking the text in reading order."""
+
+    def __init__(self, md, state, linked_by_element):
+        self.md = md
+        self.state = state
+        self.linked_by_element = linked_by_element
+        # {name: Target} and the pattern that finds them, built once per link generation.
+        self.names, self.pattern = state.resolver.autolink_names()
+        # A page never links to itself; a page already linked by a wiki link
+        # earlier in the text is not linked again.
+        self.linked = {state.page_pk} if state.page_pk else set()
+        # Depth inside <a>, <code> or <pre> an editor wrote as raw HTML, which
+        # Markdown keeps aside as placeholders in the text.
+        self.raw_depth = 0
+
+    def link(self, root):
+        if self.pattern is not None:
+            self.visit(root)
+
+    def visit(self, element):
+        if element.tag in NO_AUTOLINK_TAGS:
+            if element in self.linked_by_element:
+                self.linked.add(self.linked_by_element[element])
+            return
+        if element.text and not isinstance(element.text, AtomicString):
+            element.text, links = self.link_text(element.text)
+            for index, link in enumerate(links):
+                element.insert(index, link)
+        for child in list(element):
+            self.visit(child)
+            if child.tail and not isinstance(child.tail, AtomicString):
+                child.tail, links = self.link_text(child.tail)
+                position = list(element).index(child) + 1
+                for offset, link in enumerate(links):
+                    element.insert(position + offset, link)
+
+    def link_text(self, text):
+        """``text`` with its first mentions linked: the text before the first
+        link, and the new links, each carrying the text after it as its tail."""
+        before, links = [], []
+
+        def emit(piece):
+            if links:
+                links[-1].tail = (links[-1].tail or "") + piece
+            else:
+                before.append(piece)
+
+        for piece in RAW_HTML_PLACEHOLDER_RE.split(text):
+            placeholder = HTML_PLACEHOLDER_RE.fullmatch(piece)
+            if placeholder:
+                self.track_raw_html(int(placeholder.group(1)))
+                emit(piece)
+                continue
+            if self.raw_depth:
+                emit(piece)
+                continue
+            position = 0
+            for match in self.pattern.finditer(piece):
+                target = self.names[match.group(0)]
+                if target.pk in self.linked:
+                    continue
+                self.linked.add(target.pk)
+                self.state.links.append((match.group(0), target.pk))
+                emit(piece[position : match.start()])
+                link = etree.Element("a", {"href": target.url, "title": target.title})
+                link.text = AtomicString(match.group(0))
+                links.append(link)
+                position = match.end()
+            emit(piece[position:])
+        return "".join(before), links
+
+    def track_raw_html(self, index):
+        raw = self.md.htmlStash.rawHtmlBlocks[index]
+        # A placeholder may stand for one tag (inline HTML) or for a whole
+        # block that opens and closes its own tags (a fenced code block).
+        for closing in RAW_SKIPPED_TAG_RE.findall(raw if isinstance(raw, str) else ""):
+            self.raw_depth = max(0, self.raw_depth - 1) if closing else self.raw_depth + 1
+
+
+class _WikiExtension(Extension):
+    def __init__(self, state):
+        super().__init__()
+        self.state = state
+
+    def extendMarkdown(self, md):
+        # After code spans (190) and backslash escapes (180); before footnotes
+        # (175), so that [[...]] is never read as a link; citations after
+        # footnotes, so that a defined footnote [^1] stays a footnote.
+        md.inlinePatterns.register(_WikiLinkProcessor(md, self.state), "wiki_link", 178)
+        md.inlinePatterns.register(_CitationProcessor(self.state), "citation", 174)
+        # After inline patterns (20) and footnote numbering (15); before the
+        # table of contents (5) reads the headings.
+        md.treeprocessors.register(_LinkTreeprocessor(md, self.state), "wiki_links", 12)
+
+
+# Sanitising -------------------------------------------------------------------
+
+# Only http(s) addresses typed as plain text become links.
+_LINKIFY_URL_RE = build_url_re(protocols=["http", "https"])
+
+
+def _mark_external(attrs, new=False):
+    href = attrs.get((None, "href"), "")
+    if href.lower().startswith(("http://", "https://")):
+        attrs[(None, "rel")] = "nofollow"
+    return attrs
+
+
+_local = threading.local()
+
+
+def _cleaner():
+    # A bleach Cleaner keeps parser state between calls: one per thread.
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[
+                partial(
+                    LinkifyFilter,
+                    callbacks=[_mark_external],
+                    skip_tags={"pre", "code"},
+                    url_re=_LINKIFY_URL_RE,
+                )
+            ],
+        )
+    return cleaner

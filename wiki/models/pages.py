@@ -1,0 +1,687 @@
+"""The page every kind of page is, the contract a kind fills in, and the one
+write path.
+
+Every public page of the encyclopedia, whatever app declares its kind, is a
+row of ``Page`` (multi-table inheritance): wiki links, backlinks,
+categories, history and search have one relational target.
+
+**A page kind** is a concrete subclass of ``Page`` in a content app. What the
+engine needs from it is declared on the class, with defaults here:
+
+* ``url_prefix`` (required): its pages live at ``/<url_prefix>/<slug>/``,
+  URL name ``pages:<model name>``;
+* ``template_name``: default ``<app label>/<model name>_detail.html``,
+  extending ``page.html`` (whose ``infobox`` block the kind fills in);
+* its QuerySet's ``for_page()``: what loading one page for display prefetches;
+* ``get_context(request)``: anything else its template shows;
+* ``autolinked``: whether the first mention of its title is linked by itself;
+* ``open_graph_type`` and ``structured_data(schema)``: what search engines
+  and link previews read;
+* ``Meta.verbose_name``: how the kind is named in search results and lists.
+
+The engine finds the kinds with ``apps.get_models()``; ``wiki.checks``
+reports a kind that is incomplete.
+
+**The write path** is ``Page.save()`` (and ``Page.delete()``): whoever saves a
+page, the admin, a revert, a command, a script or the shell, goes through it.
+See ``Page.save`` for what it does, in which order.
+"""
+
+import functools
+import json
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+
+from wiki import markup, titles
+from wiki.models.generation import Generation
+from wiki.models.records import Alias, PageDataQuerySet, Reference
+from wiki.models.revisions import PageLink, Revision, Snapshot
+from wiki.search import index as search_index
+
+TEXT_FIELDS = ("title", "lead", "body")
+# The summary of a page's state as it was before its first recorded edit.
+UNRECORDED_SUMMARY = "The page as it was before its first recorded edit"
+
+
+class EditConflict(Exception):
+    """The page was saved by someone else after this editor loaded it."""
+
+
+class PageQuerySet(PageDataQuerySet):
+    def for_page(self):
+        """What showing one page loads with it; page kinds extend it."""
+        return self.with_categories()
+
+    def by_title(self, title):
+        """Pages whose title matches ``title`` case-insensitively."""
+        return self.filter(title__iexact=title.strip())
+
+    def with_categories(self):
+        return self.prefetch_related("categories")
+
+    def linking_to(self, page):
+        """Pages whose text links to ``page``, by wiki link or automatic link, A to Z."""
+        return self.filter(outgoing_links__target=page).distinct().order_by("title")
+
+    def random(self):
+        """One page picked at random in one query; ORDER BY RANDOM() is fine at a wiki's size."""
+        return self.order_by("?").only("kind", "slug").first()
+
+    def mentioning(self, names):
+        """Pages whose lead or body contains one of ``names`` (ignoring case)."""
+        query = Q()
+        for name in {titles.normalize_title(name) for name in names if name}:
+            if name:
+                query |= Q(lead__icontains=name) | Q(body__icontains=name)
+        return self.filter(query) if query else self.none()
+
+    # The write path, in bulk ---------------------------------------------------
+
+    def update(self, **kwargs):
+        """A bulk change of pages, with what a save implies except revisions
+        (links, search and caches stay right)."""
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            count = models.QuerySet.update(self, **kwargs)
+            if count:
+                Generation.objects.advance(links=bool({"title", "slug", "kind"} & kwargs.keys()))
+                changed = Page.objects.filter(pk__in=ids)
+                changed.sync_links()
+                changed.update_search_index()
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        with transaction.atomic():
+            deleted = models.QuerySet.delete(self)
+            if deleted[0]:
+                _pages_deleted()
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for page in objs:
+            if type(page) is not Page:
+                page.kind = page.page_kind()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def record_loaded(self, summary):
+        """The write path for rows saved raw (``loaddata``), these pages among
+        them: each page whose state is not its latest revision gets a revision
+        with ``summary``; then, as ``Page.save`` does, the generations move on
+        and the link table and search index are read again (all of them, since
+        raw rows such as aliases change other pages' links and entries)."""
+        with transaction.atomic():
+            latest = {
+                revision.page_id: revision
+                for revision in Revision.objects.filter(
+                    pk=Revision.objects.filter(page_id=OuterRef("page_id"))
+                    .order_by("-number")
+                    .values("pk")[:1],
+                    page__in=self,
+                )
+            }
+            for page in self:
+                page = page.specific
+                last = latest.get(page.pk)
+                if last is None or page.snapshot() != last.snapshot():
+                    page.record_revision(None, summary, number=(last.number + 1) if last else 1)
+            Generation.objects.advance(links=True)
+            Page.objects.rebuild_links()
+            Page.objects.rebuild_search_index()
+
+    # Link table and search index -------------------------------------------------
+
+    def sync_links(self):
+        """Make the link table say what these pages' texts link to now."""
+        for page in self.only("pk", "kind", "version", "lead", "body"):
+            page.sync_links()
+
+    def rebuild_links(self):
+        """Read every page's links afresh into an emptied link table; returns the number of pages."""
+        PageLink.objects.all().delete()
+        count = 0
+        resolver = TitleResolver()
+        for page in self.only("pk", "kind", "version", "lead", "body").iterator():
+            PageLink.objects.bulk_create(page.links_in_text(resolver))
+            count += 1
+        return count
+
+    def search_rows(self):
+        """Search index rows of these pages, with their aliases, in two queries."""
+        pages = list(self.values_list("pk", "title", "lead", "body"))
+        aliases = {}
+        for page_id, title in (
+            Alias.objects.filter(page_id__in=[page[0] for page in pages])
+            .order_by("page_id", "title")
+            .values_list("page_id", "title")
+        ):
+            aliases.setdefault(page_id, []).append(title)
+        return [
+            search_index.index_row(pk, title, aliases.get(pk, []), lead, body)
+            for pk, title, lead, body in pages
+        ]
+
+    def update_search_index(self):
+        search_index.write(self.search_rows())
+
+    def rebuild_search_index(self, batch_size=2000):
+        """Index every page afresh; returns the number of pages indexed."""
+        search_index.clear()
+        total = last_pk = 0
+        while True:
+            batch = self.filter(pk__gt=last_pk).order_by("pk")[:batch_size]
+            rows = batch.search_rows()
+            if not rows:
+                break
+            search_index.write(rows)
+            total += len(rows)
+            last_pk = rows[-1][0]
+        search_index.optimize()
+        return total
+
+    # Which page a name means ----------------------------------------------------
+
+    def title_rows(self, keys):
+        """(matched name, page pk, kind, slug, page title, matched by, matched key)
+        for every page whose lowercased title, slug or lowercased alias is in ``keys``."""
+        text = CharField()
+        columns = ("name", "pk", "kind", "slug", "title", "via", "key")
+        by_title = (
+            self.annotate(key=Lower("title"), name=F("title"), via=Value("title", text))
+            .filter(key__in=keys)
+            .values_list(*columns)
+            .order_by()
+        )
+        by_slug = (
+            self.annotate(key=F("slug"), name=F("slug"), via=Value("slug", text))
+            .filter(slug__in=keys)
+            .values_list(*columns)
+            .order_by()
+        )
+        by_alias = (
+            Alias.objects.annotate(key=Lower("title"), via=Value("alias", text))
+            .filter(key__in=keys)
+            .values_list("title", "page_id", "page__kind", "page__slug", "page__title", "via", "key")
+            .order_by()
+        )
+        return list(by_title.union(by_slug, by_alias, all=True))
+
+    def find(self, title):
+        """The page ``title`` names (by title, alias or slug), as a ``Target`` with
+        the page's own address, and the alias it was found by ("" if none); or (None, "")."""
+        wanted, keys = titles.title_keys([title])
+        rows = titles.matching_rows(self.title_rows(keys), wanted, keys) if wanted else []
+        if not rows:
+            return None, ""
+        name, pk, kind, slug, page_title, via, _ = rows[-1]
+        return titles.Target(pk, page_title, Page.url_for(kind, slug)), name if via == "alias" else ""
+
+
+class Page(models.Model):
+    """The parts of a page that every kind of page has. See the module's
+    docstring for what a kind declares."""
+
+    url_prefix = None
+    template_name = None
+    autolinked = False
+    open_graph_type = "article"
+
+    kind = models.CharField(max_length=40, editable=False, db_index=True)
+    title = models.CharField(max_length=200, help_text="The page's name, as wiki links use it.")
+    slug = models.SlugField(max_length=200, help_text="The last part of the page's address.")
+    lead = models.TextField(
+        blank=True,
+        help_text="Markdown. The opening summary, also used in tables, search results and link previews.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown. The rest of the page.")
+    categories = models.ManyToManyField("wiki.Category", blank=True, related_name="pages")
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Incremented on every save; used to detect edit conflicts."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(Lower("title"), name="page_title_unique_ci"),
+            models.UniqueConstraint(fields=["kind", "slug"], name="page_slug_unique_per_kind"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    # The kinds ---------------------------------------------------------------------
+
+    @classmethod
+    def page_kind(cls):
+        """The kind's key, stored in ``kind``: the model's name ("character")."""
+        return cls._meta.model_name
+
+    @classmethod
+    def kinds(cls):
+        """``{kind: model}`` for every page kind of the installed apps."""
+        return _kinds()
+
+    @classmethod
+    def model_for_kind(cls, kind):
+        try:
+            return _kinds()[kind]
+        except KeyError:
+            raise LookupError(f"No page model for kind {kind!r}") from None
+
+    @classmethod
+    def detail_template_name(cls):
+        return cls.template_name or f"{cls._meta.app_label}/{cls._meta.model_name}_detail.html"
+
+    @staticmethod
+    def url_for(kind, slug):
+        return f"{_url_prefix(kind)}{slug}/"
+
+    def get_absolute_url(self):
+        return Page.url_for(self.kind, self.slug)
+
+    @property
+    def is_home_page(self):
+        """The page shown at ``/`` (``settings.WIKI_HOME_PAGE``: kind and slug)."""
+        return (self.kind, self.slug) == tuple(settings.WIKI_HOME_PAGE)
+
+    @property
+    def canonical_url(self):
+        """The one address a page is known by; the home page's is ``/``."""
+        return reverse("home") if self.is_home_page else self.get_absolute_url()
+
+    @cached_property
+    def specific(self):
+        """This page as its own kind (a Character, an Episode...)."""
+        if type(self) is not Page:
+            return self
+        return getattr(self, f"as_{self.kind}")
+
+    @property
+    def kind_label(self):
+        return capfirst(Page.model_for_kind(self.kind)._meta.verbose_name)
+
+    def get_context(self, request):
+        """What the page's template shows besides the page itself; kinds extend it."""
+        return {}
+
+    def structured_data(self, schema):
+        """The schema.org items describing the page (``schema``: a ``wiki.seo.StructuredData``)."""
+        return [schema.about(self, "Article")]
+
+    # The write path ------------------------------------------------------------------
+
+    def save(self, *args, user=None, summary="", loaded_version=None, save_related=None, **kwargs):
+        """Save the page as an edit. In one transaction, in this order:
+
+        1. claim the next version: the page's row moves from ``loaded_version``
+           (the version the editor loaded; any, if None) to the next one in one
+           conditional UPDATE, which also locks the row until the transaction
+           ends; if it has moved on since, ``EditConflict`` is raised and
+           nothing is written;
+        2. a page that has no revision yet (one written in bulk) gets its stored
+           state recorded as revision 1, so no text is ever lost;
+        3. the row is written, then ``save_related()`` runs (the admin saves
+           many-to-many fields and inline rows there);
+        4. the new state is recorded as the next revision, by ``user``, with ``summary``;
+        5. the content generation moves on, and the link generation with it if
+           the page is new or its title or slug changed: every cached page and
+           rendering is keyed by them;
+        6. the link table is read from the page's text, and, if names changed,
+           from the texts of the pages that mention the old or new name;
+        7. the page's search index entry is written.
+        """
+        adding = self._state.adding
+        if type(self) is not Page:
+            self.kind = self.page_kind()
+        self.__dict__.pop("rendered_lead", None)
+        self.__dict__.pop("rendered_body", None)
+        with transaction.atomic():
+            names_before = None
+            if not adding:
+                names_before = self.claim_version(loaded_version)
+                adding = names_before is None
+            super().save(*args, **kwargs)
+            if save_related is not None:
+                save_related()
+            self.record_revision(user, summary or ("Created the page" if adding else ""))
+            names_changed = names_before != (self.title, self.slug)
+            Generation.objects.advance(links=names_changed)
+            if names_changed:
+                Page.objects.exclude(pk=self.pk).mentioning({*(names_before or ()), self.title}).sync_links()
+            self.sync_links()
+            Page.objects.filter(pk=self.pk).update_search_index()
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            _pages_deleted()
+        return deleted
+
+    delete.alters_data = True
+
+    def claim_version(self, loaded_version):
+        """Steps 1 and 2 of ``save``; returns the stored (title, slug), or None
+        if the page has no row yet."""
+        claim = Page._base_manager.filter(pk=self.pk)
+        if loaded_version is not None:
+            claim = claim.filter(version=loaded_version)
+        if not claim.update(version=F("version") + 1):
+            if loaded_version is not None and Page._base_manager.filter(pk=self.pk).exists():
+                raise EditConflict(self)
+            return None
+        stored = (
+            Page._base_manager.filter(pk=self.pk)
+            .annotate(has_revisions=Exists(Revision.objects.filter(page_id=OuterRef("pk"))))
+            .values("title", "slug", "version", "has_revisions", "updated_at")
+            .get()
+        )
+        self.version = stored["version"]
+        if not stored["has_revisions"]:
+            as_stored = type(self)._base_manager.get(pk=self.pk)
+            as_stored.record_revision(None, UNRECORDED_SUMMARY, number=1, created_at=stored["updated_at"])
+        return stored["title"], stored["slug"]
+
+    def revert_to(self, revision, user):
+        """Make ``revision`` the page's current state again, as a new revision.
+
+        Raises ``django.core.exceptions.ValidationError`` if the old state is no
+        longer valid (its title has since been taken by another page, say)."""
+        page = self.specific
+        many_to_many = page.restore(revision)
+        page.full_clean()
+
+        def set_many_to_many():
+            for name, keys in many_to_many.items():
+                getattr(page, name).set(keys)
+
+        page.save(user=user, summary=f"Reverted to revision {revision.number}", save_related=set_many_to_many)
+        return Revision.objects.latest_of(page)
+
+    # Revisions -----------------------------------------------------------------------
+
+    @classmethod
+    def revision_fields(cls):
+        """The editable fields a revision keeps in ``data``: everything an editor
+        can change on the page's form except the title, lead and body."""
+        concrete = [
+            f
+            for f in cls._meta.concrete_fields
+            if f.editable and not f.primary_key and f.name not in TEXT_FIELDS
+        ]
+        # Relations with their own through model (an episode's cast) are edited
+        # as inlines of their own, not as a field of the page.
+        many = [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+        return concrete + many
+
+    def revision_data(self, many_to_many=None):
+        """The ``data`` fields as JSON-safe values: related rows by primary key,
+        dates as ISO strings. ``many_to_many`` overrides many-to-many values with
+        ones not saved yet ({field name: objects or keys})."""
+        many_to_many = many_to_many or {}
+        data = {}
+        for f in type(self).revision_fields():
+            if f.many_to_many:
+                if f.name in many_to_many:
+                    keys = [getattr(item, "pk", item) for item in many_to_many[f.name]]
+                else:
+                    keys = list(getattr(self, f.name).values_list("pk", flat=True))
+                data[f.name] = sorted(keys)
+            else:
+                data[f.name] = _json_safe(f.value_from_object(self))
+        return data
+
+    def snapshot(self, many_to_many=None):
+        """The page's state in the shape of a revision, to compare with one."""
+        page = self.specific
+        return Snapshot(page.title, page.lead, page.body, page.revision_data(many_to_many))
+
+    def record_revision(self, user, summary, number=None, created_at=None):
+        """Record the page as it is now as its next revision (part of the write path)."""
+        page = self.specific
+        if number is None:
+            number = (Revision.objects.filter(page_id=page.pk).aggregate(last=Max("number"))["last"] or 0) + 1
+        revision = Revision.objects.create(
+            page_id=page.pk,
+            number=number,
+            user=user if user is not None and user.is_authenticated else None,
+            summary=summary[: Revision._meta.get_field("summary").max_length],
+            title=page.title,
+            lead=page.lead,
+            body=page.body,
+            data=page.revision_data(),
+        )
+        if created_at is not None:
+            # created_at is set automatically on insert; a state recorded late
+            # dates from the page's last write, not from the edit that records it.
+            Revision.objects.filter(pk=revision.pk).update(created_at=created_at)
+            revision.created_at = created_at
+        return revision
+
+    def restore(self, revision):
+        """Put ``revision``'s text and fields back onto the page (not saved).
+        Returns the many-to-many values to set once it is saved."""
+        self.title, self.lead, self.body = revision.title, revision.lead, revision.body
+        many_to_many = {}
+        for f in type(self).revision_fields():
+            if f.name not in revision.data:
+                continue
+            if f.many_to_many:
+                many_to_many[f.name] = revision.data[f.name]
+            else:
+                setattr(self, f.attname, f.to_python(revision.data[f.name]))
+        return many_to_many
+
+    # Text ----------------------------------------------------------------------------
+
+    @cached_property
+    def rendered_lead(self):
+        return markup.render(self.lead, resolver=TitleResolver(), page=self, field="lead")
+
+    @cached_property
+    def rendered_body(self):
+        return markup.render(
+            self.body,
+            resolver=TitleResolver(),
+            page=self,
+            field="body",
+            cite_after=self.rendered_lead.citations,
+        )
+
+    @staticmethod
+    def prerender(pages, fields=("lead",)):
+        """Render the ``fields`` of many pages (an episode table's summaries) with
+        one query for all their links; see ``wiki.markup.prerender``."""
+        return markup.prerender(pages, TitleResolver(), fields)
+
+    @property
+    def lead_html(self):
+        return self.rendered_lead.html
+
+    @property
+    def body_html(self):
+        return self.rendered_body.html
+
+    def cited_references(self):
+        """The references the lead and body cite, in number order, with one query.
+
+        Each carries ``backlinks``: (anchor id, label) of every citation mark,
+        for the References list. A number with no ``Reference`` record yet is
+        listed with its back-links and no details, rather than left dangling."""
+        counts = {}
+        for number in (*self.rendered_lead.citations, *self.rendered_body.citations):
+            counts[number] = counts.get(number, 0) + 1
+        if not counts:
+            return []
+        known = {reference.number: reference for reference in Reference.objects.filter(number__in=counts)}
+        references = []
+        for number in sorted(counts):
+            reference = known.get(number) or Reference(number=number)
+            reference.backlinks = [
+                (f"cite-ref-{number}-{k}", _backlink_label(k - 1)) for k in range(1, counts[number] + 1)
+            ]
+            references.append(reference)
+        return references
+
+    def links_in_text(self, resolver=None):
+        """Unsaved ``PageLink`` rows for every wiki link and automatic link in the lead and body."""
+        if resolver is not None:
+            markup.prerender([self], resolver, fields=("lead", "body"))
+        links = {}
+        for title, pk in (*self.rendered_lead.links, *self.rendered_body.links):
+            title = title[: titles.TITLE_MAX_LENGTH]
+            key = title.lower()
+            if key not in links or links[key][1] is None:
+                links[key] = (title, pk)
+        return [PageLink(source_id=self.pk, target_id=pk, target_title=title) for title, pk in links.values()]
+
+    def sync_links(self):
+        """Make the page's rows in the link table say what its text links to now."""
+        wanted = {link.target_title.lower(): link for link in self.links_in_text()}
+        stale = []
+        for row in PageLink.objects.filter(source_id=self.pk):
+            link = wanted.get(row.target_title.lower())
+            if link is not None and (link.target_title, link.target_id) == (row.target_title, row.target_id):
+                del wanted[row.target_title.lower()]
+            else:
+                stale.append(row.pk)
+        if stale:
+            PageLink.objects.filter(pk__in=stale).delete()
+        PageLink.objects.bulk_create(wanted.values())
+
+
+def page_link():
+    """The parent link every page kind declares, so that a ``Page`` reaches its
+    specific row as ``page.as_<kind>`` and field names such as
+    ``Episode.season`` do not clash with reverse accessors."""
+    return models.OneToOneField(
+        Page,
+        on_delete=models.CASCADE,
+        parent_link=True,
+        primary_key=True,
+        related_name="as_%(class)s",
+    )
+
+
+class TitleResolver:
+    """What ``wiki.markup`` asks while rendering: which page a written title
+    means, the names automatic linking looks for, where a red link leads,
+    and the link generation renderings are cached under.
+
+    ``resolve`` answers with one query; a resolver made with ``batch(titles)``
+    answers many texts from one query for all their titles (falling back to a
+    query of its own for a title it was not given)."""
+
+    def __init__(self, titles_to_expect=(), generation=None):
+        self.generation = Generation.objects.current().links if generation is None else generation
+        self.wanted, self.keys = titles.title_keys(list(titles_to_expect))
+        self._rows = None
+
+    def batch(self, titles_to_expect):
+        return TitleResolver(titles_to_expect, self.generation)
+
+    def resolve(self, written_titles):
+        """``{lowercased title: Target}`` for every title that names a page by its
+        title, an alias or its slug (in that order of precedence), ignoring case.
+        A title found through an alias leads to ``wiki:go``, so the reader lands
+        on the page with a "Redirected from" note."""
+        written_titles = list(written_titles)
+        wanted, keys = titles.title_keys(written_titles)
+        if not wanted:
+            return {}
+        if wanted <= self.wanted and keys <= self.keys:
+            if self._rows is None:
+                self._rows = Page.objects.title_rows(self.keys)
+            rows = self._rows
+        else:
+            rows = Page.objects.title_rows(keys)
+        return titles.targets(titles.matching_rows(rows, wanted, keys), Page.url_for, _go_url)
+
+    def autolink_names(self):
+        """``({name: Target}, pattern)`` for the titles and aliases of every
+        page of an ``autolinked`` kind; read once per process and link generation."""
+        return _autolink_names(self.generation)
+
+    @staticmethod
+    def new_page_url(title):
+        """Where a red link leads: the admin's form for a new page of
+        ``settings.WIKI_NEW_PAGE_KIND`` with that title."""
+        opts = Page.model_for_kind(settings.WIKI_NEW_PAGE_KIND)._meta
+        return f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_add')}?{urlencode({'title': title})}"
+
+
+@functools.lru_cache(maxsize=2)
+def _autolink_names(generation):
+    kinds = [kind for kind, model in _kinds().items() if model.autolinked]
+    own_titles = (
+        Page.objects.filter(kind__in=kinds)
+        .annotate(name=F("title"))
+        .values_list("name", "pk", "kind", "slug", "title")
+        .order_by()
+    )
+    aliases = (
+        Alias.objects.filter(page__kind__in=kinds)
+        .values_list("title", "page_id", "page__kind", "page__slug", "page__title")
+        .order_by()
+    )
+    names = titles.autolink_targets(own_titles.union(aliases, all=True), Page.url_for)
+    return names, markup.autolink_pattern(names)
+
+
+def _pages_deleted():
+    # Links to deleted pages became red links when their target was set to
+    # null; pages deleted with them (a work's seasons) leave the index too.
+    Generation.objects.advance(links=True)
+    search_index.prune()
+
+
+@functools.cache
+def _kinds():
+    return {
+        model._meta.model_name: model
+        for model in apps.get_models()
+        if issubclass(model, Page) and model is not Page
+    }
+
+
+@functools.cache
+def _url_prefix(kind):
+    marker = "slug-marker"
+    return reverse(f"pages:{kind}", kwargs={"slug": marker})[: -len(marker) - 1]
+
+
+def _go_url(alias_title):
+    return reverse("wiki:go", kwargs={"title": alias_title})
+
+
+def _json_safe(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _backlink_label(index):
+    """The label of a reference's back-link number ``index`` (from 0): "a"... "z", "aa"..."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    label = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        label = letters[remainder] + label
+    return label

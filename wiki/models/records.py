@@ -1,0 +1,161 @@
+"""What pages share besides their own text: categories, aliases and
+references, and ``PageData``, the base of every row a page shows that is
+not a page itself (a voice credit, an appearance).
+
+Saving or deleting such a row, one at a time or in bulk, moves the content
+generation on in the same transaction, so no cached page outlives it. There
+is no signal to forget to connect: the behaviour comes with the base class.
+"""
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from wiki.models.generation import Generation
+
+
+class PageDataQuerySet(models.QuerySet):
+    """Bulk writes tell the caches too."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            Generation.objects.advance()
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        deleted = super().delete()
+        if deleted[0]:
+            Generation.objects.advance()
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            Generation.objects.advance()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count:
+            Generation.objects.advance()
+        return count
+
+
+class PageData(models.Model):
+    """A row some page shows. Subclasses' QuerySets derive from ``PageDataQuerySet``."""
+
+    objects = PageDataQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Generation.objects.advance()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        Generation.objects.advance()
+        return deleted
+
+
+class CategoryQuerySet(PageDataQuerySet):
+    def with_page_counts(self):
+        # A Count() annotation drops Meta.ordering, so the order is set again.
+        return self.annotate(page_count=models.Count("pages")).order_by("name")
+
+    def with_pages(self):
+        """Each category with its pages, grouped by kind, A to Z within a kind."""
+        page_model = self.model._meta.get_field("pages").related_model
+        return self.prefetch_related(
+            models.Prefetch("pages", queryset=page_model.objects.order_by("kind", "title"))
+        )
+
+
+class Category(PageData):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("wiki:category", kwargs={"slug": self.slug})
+
+
+class Alias(PageData):
+    """Another name for a page: a redirect in wiki terms ("Eddy Chandler", "SSC").
+
+    Saving or deleting one changes what names link where: the link generation
+    moves on, the pages whose text mentions the old or new name re-read their
+    links, and the search index learns the page's names."""
+
+    title = models.CharField(max_length=200)
+    page = models.ForeignKey("wiki.Page", on_delete=models.CASCADE, related_name="aliases")
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the variant comes from, e.g. a spelling the source also uses.",
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "aliases"
+        constraints = [models.UniqueConstraint(Lower("title"), name="alias_title_unique_ci")]
+
+    def __str__(self):
+        return f"{self.title} → {self.page.title}"
+
+    def save(self, *args, **kwargs):
+        before = (
+            type(self)._base_manager.filter(pk=self.pk).values_list("title", "page_id").first()
+            if self.pk is not None
+            else None
+        )
+        super().save(*args, **kwargs)
+        if before != (self.title, self.page_id):
+            self._names_changed(
+                names={self.title, before[0] if before else ""},
+                page_ids={self.page_id, before[1] if before else None},
+            )
+
+    def delete(self, *args, **kwargs):
+        names, page_ids = {self.title}, {self.page_id}
+        deleted = super().delete(*args, **kwargs)
+        self._names_changed(names, page_ids)
+        return deleted
+
+    def _names_changed(self, names, page_ids):
+        pages = self._meta.get_field("page").related_model.objects
+        Generation.objects.advance(links=True)
+        pages.mentioning(names).sync_links()
+        pages.filter(pk__in=page_ids - {None}).update_search_index()
+
+
+class Reference(PageData):
+    """A numbered source the text cites with ``[^n]``. Unknown details stay empty."""
+
+    number = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True, verbose_name="URL")
+    publisher = models.CharField(max_length=200, blank=True)
+    published = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"[{self.number}] {self.title}".rstrip()

@@ -1,0 +1,130 @@
+"""What search engines and link previews read about a page: its description,
+canonical address, Open Graph type and schema.org structured data (JSON-LD).
+
+The head of every page is filled from here (``templates/includes/seo.html``
+through the ``seo`` template tags). Each page kind describes itself
+(``Page.open_graph_type``, ``Page.structured_data``); this module holds what
+they share. Structured data is built from the objects the page's view already loaded.
+"""
+
+import html
+import json
+import re
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import mark_safe
+
+from wiki.models import Page
+
+SCHEMA_CONTEXT = "https://schema.org"
+DESCRIPTION_LENGTH = 160
+
+_CITATION = re.compile(r"<sup\b[^>]*>.*?</sup>", re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
+
+# JSON inside <script> must not contain "</script>" or "<!--"; escaping <, >
+# and & as JSON unicode escapes keeps the data identical for a JSON parser.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def plain_text(page):
+    """The page's lead as one line of plain text, without citation markers."""
+    text = strip_tags(_CITATION.sub("", str(page.lead_html)))
+    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+
+
+def description(page):
+    """A meta description: the start of the lead, cut at a word boundary."""
+    text = plain_text(page)
+    if len(text) <= DESCRIPTION_LENGTH:
+        return text
+    cut = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:–—-")
+    return f"{cut}…"
+
+
+def json_ld_script(data):
+    """``data`` as a ``<script type="application/ld+json">`` element that no
+    text inside it can close early."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+class StructuredData:
+    """Builds schema.org objects for one request, so URLs come out absolute."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def url(self, path):
+        return self.request.build_absolute_uri(path)
+
+    def page_url(self, page):
+        return self.url(page.canonical_url)
+
+    def reference(self, schema_type, page, **extra):
+        """A short mention of another page: its type, name and address."""
+        return {"@type": schema_type, "name": page.title, "url": self.page_url(page), **extra}
+
+    def about(self, page, schema_type):
+        """The item a page is about: its type, name, address and description."""
+        data = {"@context": SCHEMA_CONTEXT, "@type": schema_type, "name": page.title}
+        data["url"] = self.page_url(page)
+        text = plain_text(page)
+        if text:
+            data["description"] = text
+        return data
+
+    def home_page(self):
+        """The page at ``/`` as its own kind (the series, for a character), or None."""
+        kind, slug = settings.WIKI_HOME_PAGE
+        return Page.model_for_kind(kind).objects.filter(slug=slug).first()
+
+    def for_page(self, page):
+        """The structured data items of ``page`` (a specific page-kind instance)."""
+        items = page.structured_data(self)
+        if page.is_home_page:
+            items.append(self.website())
+        return items
+
+    @staticmethod
+    def unique(references):
+        """``references`` without repeats, in their first order."""
+        seen, unique = set(), []
+        for reference in references:
+            if reference["url"] not in seen:
+                seen.add(reference["url"])
+                unique.append(reference)
+        return unique
+
+    def website(self):
+        search = self.url(reverse("wiki:search"))
+        return {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "WebSite",
+            "name": settings.WIKI_SITE_NAME,
+            "url": self.url("/"),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {"@type": "EntryPoint", "urlTemplate": f"{search}?q={{search_term_string}}"},
+                "query-input": "required name=search_term_string",
+            },
+        }
+
+
+def page_of_request(context):
+    """The page a template is showing as its own page, or None on list,
+    history and search pages (whose context may also hold a page)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    for key in ("object", "page"):
+        candidate = context.get(key)
+        if isinstance(candidate, Page) and (
+            match.view_name == f"pages:{candidate.kind}" or request.path == "/"
+        ):
+            return candidate
+    return None

@@ -1,0 +1,106 @@
+"""Template helpers shared by every reader page: dates as precise as the source,
+moments of edits, the contents box of a rendered text, and the admin link of a page."""
+
+import re
+from html.parser import HTMLParser
+
+from django import template
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+
+from wiki.markup import render_markdown
+from wiki.models import Page, TitleResolver
+
+register = template.Library()
+
+_CITATION = re.compile(r'<sup class="reference"[^>]*>.*?</sup>', re.DOTALL)
+
+DATE_FORMATS = {"day": ("%Y-%m-%d", "{d.day} {d:%B} {d.year}"), "month": ("%Y-%m", "{d:%B} {d.year}")}
+
+
+@register.filter
+def partial_date(value, precision="day"):
+    """A date as a <time> element showing only as much as is known: "3 December 2018",
+    "March 2021" or "2021"."""
+    if not value:
+        return ""
+    machine, human = DATE_FORMATS.get(precision, ("%Y", "{d.year}"))
+    return format_html('<time datetime="{}">{}</time>', value.strftime(machine), human.format(d=value))
+
+
+@register.filter(expects_localtime=True)
+def timestamp(value):
+    """A moment (a revision's save) as a <time> element: "3 December 2018, 14:05"."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        dateformat.format(value, r"Y-m-d\TH:i:sO"),
+        dateformat.format(value, "j F Y, H:i"),
+    )
+
+
+@register.filter
+def admin_change_url(page):
+    """The admin change page of ``page``'s own kind."""
+    opts = page._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk])
+
+
+class _HeadingCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.headings = []
+        self._current = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h2", "h3") and dict(attrs).get("id"):
+            self._current = {"level": int(tag[1]), "id": dict(attrs)["id"], "text": ""}
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current["text"] += data
+
+    def handle_endtag(self, tag):
+        if self._current is not None and tag == f"h{self._current['level']}":
+            self._current["text"] = self._current["text"].strip()
+            self.headings.append(self._current)
+            self._current = None
+
+
+@register.filter
+def headings(html):
+    """The h2 headings of rendered Markdown for a contents box, each with its id, text
+    and the h3 headings under it as ``children``."""
+    collector = _HeadingCollector()
+    collector.feed(str(html))
+    sections = []
+    for heading in collector.headings:
+        if heading["level"] == 2 or not sections:
+            sections.append({**heading, "children": []})
+        else:
+            sections[-1]["children"].append(heading)
+    return sections
+
+
+@register.filter
+def markdown(text):
+    """Markdown text that is not a page's lead or body (a category description), rendered safely."""
+    return render_markdown(text, resolver=TitleResolver())
+
+
+@register.filter
+def kind_plural(kind):
+    """ "Characters", "People"... for a page kind, from the model's own plural name."""
+    return capfirst(Page.model_for_kind(kind)._meta.verbose_name_plural)
+
+
+@register.filter
+def without_citations(html):
+    """A page's rendered lead shown on another page (a table row): its citation markers
+    point at the references of its own page, and their ids would repeat on this one."""
+    # Removing whole elements from sanitised HTML leaves it sanitised.
+    return mark_safe(_CITATION.sub("", str(html)))

@@ -1,0 +1,40 @@
+"""The engine's URLs, and one URL per page kind, derived from the models.
+
+``urlpatterns`` (namespace ``wiki``) are the engine's own pages;
+``page_kind_urls()`` (namespace ``pages``) gives every page kind of the
+installed apps its ``/<url_prefix>/<slug>/`` address, named ``pages:<kind>``.
+"""
+
+from django.urls import path
+
+from wiki import views
+from wiki.feeds import RecentChangesFeed
+from wiki.models import Page
+
+app_name = "wiki"
+
+urlpatterns = [
+    path("wiki/", views.PageListView.as_view(), name="index"),
+    path("categories/", views.CategoryListView.as_view(), name="categories"),
+    path("categories/<slug:slug>/", views.CategoryDetailView.as_view(), name="category"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("search/suggest/", views.suggest, name="suggest"),
+    path("pages/<int:pk>/history/", views.PageHistoryView.as_view(), name="history"),
+    path("pages/<int:pk>/diff/", views.PageDiffView.as_view(), name="diff"),
+    path("pages/<int:pk>/revert/<int:number>/", views.RevertView.as_view(), name="revert"),
+    path("recent-changes/", views.RecentChangesView.as_view(), name="recent"),
+    path("recent-changes/feed/", RecentChangesFeed(), name="recent_feed"),
+    path("random/", views.RandomPageView.as_view(), name="random"),
+    path("go/<path:title>/", views.GoView.as_view(), name="go"),
+    path("pages/<int:pk>/links/", views.BacklinksView.as_view(), name="backlinks"),
+]
+
+
+def page_kind_urls():
+    """``include()``-able patterns of every page kind's pages."""
+    patterns = [
+        path(f"{model.url_prefix}/<slug:slug>/", views.PageDetailView.as_view(model=model), name=kind)
+        for kind, model in sorted(Page.kinds().items())
+        if model.url_prefix
+    ]
+    return patterns, "pages"

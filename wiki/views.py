@@ -1,0 +1,210 @@
+"""The engine's views: every page kind's page, categories, all pages, search,
+history, diffs, reverts, recent changes, "What links here", redirects and
+the friendly error page."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView, RedirectView, TemplateView
+
+from wiki import history
+from wiki.models import Category, Page, Revision, TitleResolver
+from wiki.search import queries as search
+from wiki.search.text import Query
+
+
+class PageDetailView(DetailView):
+    """One page of any kind (``model``, given by ``wiki.urls``): loaded with its
+    QuerySet's ``for_page()``, shown with its kind's template, with what its
+    ``get_context()`` adds."""
+
+    context_object_name = "page"
+
+    def get_queryset(self):
+        return self.model.objects.for_page()
+
+    def get_template_names(self):
+        return [self.model.detail_template_name()]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.object.get_context(self.request))
+        return context
+
+
+class PageListView(ListView):
+    """Every page of the wiki, A to Z."""
+
+    context_object_name = "pages"
+    template_name = "wiki/page_list.html"
+    extra_context = {"view_title": "All pages"}
+
+    def get_queryset(self):
+        return Page.objects.order_by("title")
+
+
+class CategoryDetailView(DetailView):
+    context_object_name = "category"
+
+    def get_queryset(self):
+        return Category.objects.with_pages()
+
+
+class CategoryListView(ListView):
+    context_object_name = "categories"
+    extra_context = {"view_title": "Categories"}
+
+    def get_queryset(self):
+        return Category.objects.with_page_counts()
+
+
+def page_not_found(request, exception):
+    """A 404 that offers a way on: the missing address's words as a search, and the indexes."""
+    words = request.path.strip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    return render(request, "404.html", {"suggested_query": words}, status=404)
+
+
+class SearchView(TemplateView):
+    """Search results. A search for an exact title or alias goes straight to
+    its page, unless the reader asked for the full results (``fulltext=1``)."""
+
+    template_name = "wiki/search.html"
+    extra_context = {"view_title": "Search"}
+
+    def get(self, request, *args, **kwargs):
+        query = Query.parse(request.GET.get("q", ""))
+        if not request.GET.get("fulltext"):
+            page, alias = search.find_exact_page(query)
+            if page:
+                return redirect(search.redirect_url(page, alias))
+        results = search.search(query, page=request.GET.get("page", 1))
+        return self.render_to_response(self.get_context_data(results=results))
+
+
+def suggest(request):
+    """Up to ten pages for the search box's suggestions, as JSON."""
+    query = Query.parse(request.GET.get("q", ""))
+    return JsonResponse({"query": query.text, "results": search.suggest(query)})
+
+
+class PageHistoryView(ListView):
+    """Every saved revision of one page, newest first, to compare or revert."""
+
+    template_name = "wiki/history.html"
+    context_object_name = "revisions"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.page = get_object_or_404(Page, pk=self.kwargs["pk"])
+        return self.page.revisions.with_sizes().select_related("user").order_by("-number")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page=self.page,
+            can_revert=history.can_revert(self.request.user, self.page),
+            current_size=len(self.page.lead) + len(self.page.body),
+            **kwargs,
+        )
+
+
+class PageDiffView(TemplateView):
+    """What changed between two revisions of a page (``?from=N&to=M``), field by field."""
+
+    template_name = "wiki/diff.html"
+
+    def get_context_data(self, **kwargs):
+        page = get_object_or_404(Page, pk=self.kwargs["pk"])
+        try:
+            to_number = int(self.request.GET["to"])
+            from_number = int(self.request.GET.get("from", to_number - 1))
+            older, newer = Revision.objects.pair(page, from_number, to_number)
+        except (KeyError, ValueError, Revision.DoesNotExist) as error:
+            raise Http404("This page has no such revisions.") from error
+        diffs = history.compare(older or history.NOTHING, newer, Page.model_for_kind(page.kind))
+        changed = [diff for diff in diffs if diff.changed]
+        return super().get_context_data(page=page, older=older, newer=newer, diffs=changed, **kwargs)
+
+
+class RevertView(UserPassesTestMixin, View):
+    """Make an old revision current again (staff only), recorded as a new revision."""
+
+    http_method_names = ["post"]
+    login_url = reverse_lazy("admin:login")
+
+    def test_func(self):
+        return history.can_revert(self.request.user, get_object_or_404(Page, pk=self.kwargs["pk"]))
+
+    def post(self, request, pk, number):
+        revision = get_object_or_404(Revision.objects.select_related("page"), page_id=pk, number=number)
+        try:
+            new_revision = revision.page.revert_to(revision, request.user)
+        except ValidationError as error:
+            messages.error(request, f"Revision {number} cannot be restored: {' '.join(error.messages)}")
+        else:
+            messages.success(request, f"Restored revision {number}, saved as revision {new_revision.number}.")
+        return redirect("wiki:history", pk=pk)
+
+
+class RecentChangesView(ListView):
+    """Every page's edits, newest first."""
+
+    template_name = "wiki/recent_changes.html"
+    context_object_name = "revisions"
+    paginate_by = 50
+    queryset = Revision.objects.recent()
+    extra_context = {"view_title": "Recent changes"}
+    extra_context = {"view_title": "Recent changes"}
+
+
+@method_decorator(never_cache, name="dispatch")
+class RandomPageView(RedirectView):
+    def get_redirect_url(self, *args, **kwargs):
+        page = Page.objects.random()
+        if page is None:
+            raise Http404("The wiki has no pages yet.")
+        return page.get_absolute_url()
+
+
+class GoView(View):
+    """``/go/<title>/``: a title, alias or slug leads to its page. Through an
+    alias the page is told so (``?redirectfrom=``) and says "Redirected from"."""
+
+    def get(self, request, title):
+        target, alias = Page.objects.find(title)
+        if target is None:
+            context = {"title": title, "new_page_url": TitleResolver.new_page_url(title)}
+            return render(request, "wiki/no_such_page.html", context, status=404)
+        if alias:
+            return redirect(f"{target.url}?{urlencode({'redirectfrom': alias})}")
+        return redirect(target.url)
+
+
+class BacklinksView(DetailView):
+    """ "What links here": the pages whose text links to this one."""
+
+    model = Page
+    context_object_name = "page"
+    template_name = "wiki/backlinks.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(linking_pages=Page.objects.linking_to(self.object), **kwargs)
+
+
+class HomePageView(PageDetailView):
+    """The page named by ``settings.WIKI_HOME_PAGE`` (kind, slug), shown at ``/``."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.model = Page.model_for_kind(settings.WIKI_HOME_PAGE[0])
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_queryset(), slug=settings.WIKI_HOME_PAGE[1])
