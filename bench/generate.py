@@ -26,8 +26,8 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 scale = int(sys.argv[1])
-SHARED = {"articles.category", "articles.reference"}
-APPS = ("articles", "characters", "episodes")
+SHARED = {"wiki.category", "wiki.reference", "wiki.generation"}
+APPS = ("wiki", "articles", "characters", "episodes")
 
 
 def root(model):

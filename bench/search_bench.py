@@ -1,5 +1,5 @@
 """Search latency at scale: fill a throwaway database with synthetic pages of
-every kind and time ``articles.search.search`` and ``suggest`` over a varied
+every kind and time ``wiki.search.queries.search`` and ``suggest`` over a varied
 set of queries.
 
     .venv/bin/python bench/search_bench.py --pages 100000 [--backend sqlite|postgres|both]
@@ -289,15 +289,15 @@ def save_pages(built, titles, rng):
     """Page rows with bulk_create, then each kind's own rows in one insert."""
     from django.db import connection, transaction
 
-    from wiki.models import Alias, Page
     from tests.factories import AliasFactory
+    from wiki.models import Alias, Page
 
     page_fields = [field for field in Page._meta.concrete_fields if not field.primary_key]
     with transaction.atomic():
         for kind in ("work", "season", "episode", "character", "person", "article", "organization"):
             objects = built[kind]
             for obj in objects:
-                obj.kind = obj.page_kind
+                obj.kind = obj.page_kind()
                 # Foreign keys to pages saved earlier in this loop.
                 for name in ("work", "season"):
                     if hasattr(obj, f"{name}_id") and getattr(obj, name, None) is not None:
@@ -396,8 +396,10 @@ def run(args):
     from django.db import connection, transaction
     from django.test import Client
 
-    from wiki.search import queries as search
     from wiki.models import Page
+    from wiki.search import queries as search
+    from wiki.search.spelling import Vocabulary
+    from wiki.search.text import Query
 
     rng = random.Random(args.seed)
     vendor = connection.vendor
@@ -420,7 +422,7 @@ def run(args):
         save_seconds = time.perf_counter() - started
         started = time.perf_counter()
         with transaction.atomic():
-            indexed = search.rebuild_index()
+            indexed = Page.objects.rebuild_search_index()
         index_seconds = time.perf_counter() - started
         print(
             f"built {args.pages} pages with factories in {build_seconds:.1f} s, saved them and "
@@ -430,7 +432,7 @@ def run(args):
         people = [page.title for page in built["character"] + built["person"]]
         other = [page.title for kind in ("article", "organization", "work") for page in built[kind]]
 
-    vocabulary_ms, _, _ = timed(search.Vocabulary.current)
+    vocabulary_ms, _, _ = timed(Vocabulary.current)
     queries = make_queries(args.queries, people, other, text, rng)
     for _, query in queries[:20]:  # warm the caches
         search.search(query)
@@ -449,7 +451,7 @@ def run(args):
         times["search_cpu"].append(cpu)
         by_kind.setdefault(kind, []).append(elapsed)
         times["page"].append(timed(client.get, "/search/", {"q": query, "fulltext": 1}, repeat=3)[0])
-        times["go"].append(timed(search.find_exact_page, search.Query.parse(query), repeat=3)[0])
+        times["go"].append(timed(search.find_exact_page, Query.parse(query), repeat=3)[0])
         times["suggest"].append(timed(search.suggest, query[:4], repeat=3)[0])
     labels = {
         "search": "search(), wall (median of 3)",

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 from characters.models import Character, CharacterRelationship, Person, VoiceCredit
+from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 
 
 class VoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):

@@ -4,7 +4,7 @@ two page kinds of the wiki engine, and the rows that relate them."""
 from django.db import models
 from django.db.models import Prefetch
 
-from wiki.models import PageData, PageDataQuerySet, PageQuerySet, page_link, Page
+from wiki.models import Page, PageData, PageDataQuerySet, PageQuerySet, page_link
 
 # Wikidata's item for "fictional character": schema.org has no such type, so
 # characters are Persons whose additionalType says they are fictional.

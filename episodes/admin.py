@@ -4,8 +4,8 @@ from django.contrib import admin
 
 from characters.admin import PersonAdmin, PersonVoiceCreditInline
 from characters.models import Person
-from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 from episodes.models import Appearance, Episode, Release, Season, StaffCredit, Work, WorkCompany
+from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 
 
 class StaffCreditInline(RowsWithRelatedMixin, admin.TabularInline):

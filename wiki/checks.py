@@ -36,7 +36,8 @@ def kind_errors(model, prefixes):
     elif model.url_prefix in prefixes:
         errors.append(
             checks.Error(
-                f"Page kinds {prefixes[model.url_prefix]} and {name} share the url_prefix {model.url_prefix!r}.",
+                f"Page kinds {prefixes[model.url_prefix]} and {name} share the url_prefix "
+                f"{model.url_prefix!r}.",
                 obj=model,
                 id="wiki.E002",
             )

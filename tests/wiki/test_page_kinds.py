@@ -41,7 +41,7 @@ def test_a_new_kind_has_an_address_and_a_page_from_its_own_template(client, song
 
     html = client.get(song.get_absolute_url()).content.decode()
 
-    assert "<h1 id=\"page-title\">Hero Mask Opening</h1>" in html
+    assert '<h1 id="page-title">Hero Mask Opening</h1>' in html
     assert '<th scope="row">Performer</th><td>ASCA</td>' in html
     assert "The opening theme of the series." in html
     assert '<p class="page-kind">Song</p>' in html

@@ -266,65 +266,6 @@ class Page(models.Model):
     def __str__(self):
         return self.title
 
-    # The kinds ---------------------------------------------------------------------
-
-    @classmethod
-    def page_kind(cls):
-        """The kind's key, stored in ``kind``: the model's name ("character")."""
-        return cls._meta.model_name
-
-    @classmethod
-    def kinds(cls):
-        """``{kind: model}`` for every page kind of the installed apps."""
-        return _kinds()
-
-    @classmethod
-    def model_for_kind(cls, kind):
-        try:
-            return _kinds()[kind]
-        except KeyError:
-            raise LookupError(f"No page model for kind {kind!r}") from None
-
-    @classmethod
-    def detail_template_name(cls):
-        return cls.template_name or f"{cls._meta.app_label}/{cls._meta.model_name}_detail.html"
-
-    @staticmethod
-    def url_for(kind, slug):
-        return f"{_url_prefix(kind)}{slug}/"
-
-    def get_absolute_url(self):
-        return Page.url_for(self.kind, self.slug)
-
-    @property
-    def is_home_page(self):
-        """The page shown at ``/`` (``settings.WIKI_HOME_PAGE``: kind and slug)."""
-        return (self.kind, self.slug) == tuple(settings.WIKI_HOME_PAGE)
-
-    @property
-    def canonical_url(self):
-        """The one address a page is known by; the home page's is ``/``."""
-        return reverse("home") if self.is_home_page else self.get_absolute_url()
-
-    @cached_property
-    def specific(self):
-        """This page as its own kind (a Character, an Episode...)."""
-        if type(self) is not Page:
-            return self
-        return getattr(self, f"as_{self.kind}")
-
-    @property
-    def kind_label(self):
-        return capfirst(Page.model_for_kind(self.kind)._meta.verbose_name)
-
-    def get_context(self, request):
-        """What the page's template shows besides the page itself; kinds extend it."""
-        return {}
-
-    def structured_data(self, schema):
-        """The schema.org items describing the page (``schema``: a ``wiki.seo.StructuredData``)."""
-        return [schema.about(self, "Article")]
-
     # The write path ------------------------------------------------------------------
 
     def save(self, *args, user=None, summary="", loaded_version=None, save_related=None, **kwargs):
@@ -370,6 +311,9 @@ class Page(models.Model):
 
     save.alters_data = True
 
+    def get_absolute_url(self):
+        return Page.url_for(self.kind, self.slug)
+
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             deleted = super().delete(*args, **kwargs)
@@ -377,6 +321,64 @@ class Page(models.Model):
         return deleted
 
     delete.alters_data = True
+
+    # The kinds ---------------------------------------------------------------------
+
+    @classmethod
+    def page_kind(cls):
+        """The kind's key, stored in ``kind``: the model's name ("character")."""
+        return cls._meta.model_name
+
+    @classmethod
+    def kinds(cls):
+        """``{kind: model}`` for every page kind of the installed apps."""
+        return _kinds()
+
+    @classmethod
+    def model_for_kind(cls, kind):
+        try:
+            return _kinds()[kind]
+        except KeyError:
+            raise LookupError(f"No page model for kind {kind!r}") from None
+
+    @classmethod
+    def detail_template_name(cls):
+        return cls.template_name or f"{cls._meta.app_label}/{cls._meta.model_name}_detail.html"
+
+    @staticmethod
+    def url_for(kind, slug):
+        return f"{_url_prefix(kind)}{slug}/"
+
+    @property
+    def is_home_page(self):
+        """The page shown at ``/`` (``settings.WIKI_HOME_PAGE``: kind and slug)."""
+        return (self.kind, self.slug) == tuple(settings.WIKI_HOME_PAGE)
+
+    @property
+    def canonical_url(self):
+        """The one address a page is known by; the home page's is ``/``."""
+        return reverse("home") if self.is_home_page else self.get_absolute_url()
+
+    @cached_property
+    def specific(self):
+        """This page as its own kind (a Character, an Episode...)."""
+        if type(self) is not Page:
+            return self
+        return getattr(self, f"as_{self.kind}")
+
+    @property
+    def kind_label(self):
+        return capfirst(Page.model_for_kind(self.kind)._meta.verbose_name)
+
+    def get_context(self, request):
+        """What the page's template shows besides the page itself; kinds extend it."""
+        return {}
+
+    def structured_data(self, schema):
+        """The schema.org items describing the page (``schema``: a ``wiki.seo.StructuredData``)."""
+        return [schema.about(self, "Article")]
+
+    # The write path's steps ------------------------------------------------------------
 
     def claim_version(self, loaded_version):
         """Steps 1 and 2 of ``save``; returns the stored (title, slug), or None
