@@ -8,8 +8,6 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from wiki import history
-from wiki.models import Page, PageLink
 from episodes.models import Episode, Season, Work
 from tests.factories import (
     AliasFactory,
@@ -26,6 +24,7 @@ from tests.factories import (
     VoiceCreditFactory,
     WorkCompanyFactory,
 )
+from wiki.models import Page, PageLink, Revision
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ def one_of_everything():
         ReleaseFactory(season=season, work=work),
         CharacterRelationshipFactory(character=character),
         StaffCreditFactory(work=work),
-        character.record_revision(None, "Imported"),
+        Revision.objects.latest_of(character),
         PageLink.objects.create(source=character, target=episode, target_title="Episode"),
         Page.objects.get(pk=character.pk),
     ]

@@ -18,6 +18,7 @@ from django.views.generic import DetailView, ListView, RedirectView, TemplateVie
 
 from wiki import history
 from wiki.models import Category, Page, Revision, TitleResolver
+from wiki.models.pages import UNRECORDED_SUMMARY
 from wiki.search import queries as search
 from wiki.search.text import Query
 
@@ -112,6 +113,7 @@ class PageHistoryView(ListView):
             page=self.page,
             can_revert=history.can_revert(self.request.user, self.page),
             current_size=len(self.page.lead) + len(self.page.body),
+            unrecorded_summary=UNRECORDED_SUMMARY,
             **kwargs,
         )
 

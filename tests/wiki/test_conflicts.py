@@ -12,7 +12,7 @@ from characters.models import Character
 from tests.admin_forms import admin_form_data
 from tests.factories import CharacterFactory, StaffUserFactory
 from wiki.admin import PageAdminForm
-from wiki.models import Page, Revision
+from wiki.models import EditConflict, Page, Revision
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from tests.factories import CharacterFactory, EpisodeFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    CharacterFactory,
+    EpisodeFactory,
+    OrganizationFactory,
+    SeasonFactory,
+    UserFactory,
+)
 from wiki.models import Page, Revision
 
 pytestmark = pytest.mark.django_db
@@ -15,17 +21,18 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture
 def edits():
-    """Edits to pages of three apps, oldest first: an episode, a character, an organization."""
+    """Edits to pages of three apps, oldest first: an episode (after the creation
+    of its work and season), a character, an organization."""
     alice = UserFactory(username="alice")
-    episode = EpisodeFactory(title="Episode 1", lead="Short.")
-    character = CharacterFactory(title="Sarah Sinclair")
-    organization = OrganizationFactory(title="SSC")
-    episode.record_revision(alice, "Create episode")
+    season = SeasonFactory(work__title="Hero Mask", title="Hero Mask season 1")
+    episode = EpisodeFactory.build(season=season, title="Episode 1", lead="Short.")
+    episode.save(user=alice, summary="Create episode")
     episode.lead = "Short, then longer."
-    episode.save()
-    episode.record_revision(alice, "Expand lead")
-    character.record_revision(None, "Import <Sarah>")
-    organization.record_revision(alice, "Create SSC")
+    episode.save(user=alice, summary="Expand lead")
+    character = CharacterFactory.build(title="Sarah Sinclair")
+    character.save(summary="Import <Sarah>")
+    organization = OrganizationFactory.build(title="SSC")
+    organization.save(user=alice, summary="Create SSC")
     return episode, character, organization
 
 
@@ -53,7 +60,7 @@ def test_recent_changes_takes_the_same_queries_however_many_edits_it_lists(
     with django_assert_num_queries(2):
         client.get(reverse("wiki:recent"))
     for page in Page.objects.all():
-        page.record_revision(None, "Another edit")
+        page.save(summary="Another edit")
 
     with django_assert_num_queries(2):
         response = client.get(reverse("wiki:recent"))
@@ -64,7 +71,7 @@ def test_recent_changes_takes_the_same_queries_however_many_edits_it_lists(
 def test_recent_changes_is_paginated(client):
     character = CharacterFactory()
     for number in range(1, 53):
-        character.record_revision(None, f"Edit {number}.")
+        character.save(summary=f"Edit {number}.")
 
     first = client.get(reverse("wiki:recent")).content.decode()
     second = client.get(reverse("wiki:recent"), {"page": 2}).content.decode()
@@ -89,6 +96,8 @@ def test_recent_changes_feed_is_atom_with_an_entry_per_edit(client, edits):
         "Sarah Sinclair (revision 1)",
         "Episode 1 (revision 2)",
         "Episode 1 (revision 1)",
+        "Hero Mask season 1 (revision 1)",
+        "Hero Mask (revision 1)",
     ]
     newest, imported, expanded = entries[0], entries[1], entries[2]
     diff_url = reverse("wiki:diff", args=[episode.pk])
@@ -120,8 +129,8 @@ def test_random_page_of_an_empty_wiki_is_not_found(client):
 
 def test_revision_links_to_what_it_changed():
     character = CharacterFactory()
-    first = character.record_revision(None, "")
-    second = character.record_revision(None, "")
+    character.save()
+    first, second = Revision.objects.filter(page=character).order_by("number")
 
     diff_url = reverse("wiki:diff", args=[character.pk])
     assert (first.get_absolute_url(), second.get_absolute_url()) == (

@@ -1,6 +1,7 @@
 """Two counters that every cached page and rendering is keyed by.
 
-``content`` moves on with every change to anything a page shows, inside the
+Both are numbers never used before (random 62-bit values): only "has it
+changed" is ever asked of them. ``content`` moves on with every change to anything a page shows, inside the
 transaction that makes the change; ``links`` moves on only when the set of
 names pages can be linked by changes (a page or alias created, renamed or
 deleted). Keeping them in the database rather than in the cache means every
@@ -12,10 +13,10 @@ for the request); elsewhere each read is one query on a one-row table.
 """
 
 import contextvars
+import secrets
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import F
 
 _ROW = 1
 _remembered = contextvars.ContextVar("wiki_generation", default=None)
@@ -25,6 +26,10 @@ _remembered = contextvars.ContextVar("wiki_generation", default=None)
 class Generations:
     content: int
     links: int
+
+
+def _fresh():
+    return secrets.randbits(62)
 
 
 class GenerationManager(models.Manager):
@@ -40,13 +45,17 @@ class GenerationManager(models.Manager):
         return generations
 
     def advance(self, links=False):
-        """Move the content counter on (and the links counter, if ``links``)."""
-        changes = {"content": F("content") + 1}
+        """Move the content counter on (and the links counter, if ``links``).
+
+        The new values are random rather than the old plus one: a transaction
+        that moved the counters, cached renderings under the new values and
+        then rolled back must not have its values handed out again."""
+        changes = {"content": _fresh()}
         if links:
-            changes["links"] = F("links") + 1
+            changes["links"] = _fresh()
         if not self.filter(pk=_ROW).update(**changes):
             # The row is gone (a test database flushed between tests): start again.
-            self.get_or_create(pk=_ROW, defaults={"content": 1, "links": 1})
+            self.get_or_create(pk=_ROW, defaults={"content": _fresh(), "links": _fresh()})
         self.forget()
 
     def forget(self):
