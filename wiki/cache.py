@@ -11,7 +11,9 @@ again and age out of the cache.
 """
 
 import hashlib
+import sys
 from functools import cache as memoize
+from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
@@ -30,8 +32,14 @@ UNSTORABLE_CACHE_CONTROL = ("private", "no-cache", "no-store")
 def code_fingerprint():
     """A hash of the project's code, templates and static files, so that a
     deploy does not serve pages rendered by the previous release."""
-    base = Path(settings.BASE_DIR)
-    roots = [Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(base)]
+    base, installed = Path(settings.BASE_DIR), Path(sys.prefix)
+    roots = [
+        Path(config.path)
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(base) and not Path(config.path).is_relative_to(installed)
+    ]
+    # The project package (settings, root URLs) is no app of its own.
+    roots.append(Path(import_module(settings.ROOT_URLCONF).__file__).parent)
     roots += [Path(directory) for engine in settings.TEMPLATES for directory in engine.get("DIRS", [])]
     roots += [Path(directory) for directory in settings.STATICFILES_DIRS]
     digest = hashlib.sha256()

@@ -7,7 +7,7 @@ generation on in the same transaction, so no cached page outlives it. There
 is no signal to forget to connect: the behaviour comes with the base class.
 """
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -18,32 +18,36 @@ class PageDataQuerySet(models.QuerySet):
     """Bulk writes tell the caches too."""
 
     def update(self, **kwargs):
-        count = super().update(**kwargs)
-        if count:
-            Generation.objects.advance()
+        with transaction.atomic():
+            count = super().update(**kwargs)
+            if count:
+                Generation.objects.advance()
         return count
 
     update.alters_data = True
 
     def delete(self):
-        deleted = super().delete()
-        if deleted[0]:
-            Generation.objects.advance()
+        with transaction.atomic():
+            deleted = super().delete()
+            if deleted[0]:
+                Generation.objects.advance()
         return deleted
 
     delete.alters_data = True
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        if created:
-            Generation.objects.advance()
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            if created:
+                Generation.objects.advance()
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        count = super().bulk_update(objs, fields, *args, **kwargs)
-        if count:
-            Generation.objects.advance()
+        with transaction.atomic():
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            if count:
+                Generation.objects.advance()
         return count
 
 
@@ -56,12 +60,14 @@ class PageData(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Generation.objects.advance()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            Generation.objects.advance()
 
     def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        Generation.objects.advance()
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            Generation.objects.advance()
         return deleted
 
 
@@ -125,17 +131,19 @@ class Alias(PageData):
             if self.pk is not None
             else None
         )
-        super().save(*args, **kwargs)
-        if before != (self.title, self.page_id):
-            self._names_changed(
-                names={self.title, before[0] if before else ""},
-                page_ids={self.page_id, before[1] if before else None},
-            )
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if before != (self.title, self.page_id):
+                self._names_changed(
+                    names={self.title, before[0] if before else ""},
+                    page_ids={self.page_id, before[1] if before else None},
+                )
 
     def delete(self, *args, **kwargs):
         names, page_ids = {self.title}, {self.page_id}
-        deleted = super().delete(*args, **kwargs)
-        self._names_changed(names, page_ids)
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            self._names_changed(names, page_ids)
         return deleted
 
     def _names_changed(self, names, page_ids):
