@@ -43,11 +43,11 @@ serve: install
 	$(BIN)/gunicorn heromask_wiki.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
 
 # The browser tests need Debian's Chromium and a Java runtime (for the Nu HTML checker),
-# and axe-core and vnu-jar from npm.
+# and axe-core and vnu-jar from npm; the front-cache test needs Varnish.
 test-tools:
-	@command -v chromium >/dev/null && command -v java >/dev/null || { \
-		echo "Installing Chromium and a Java runtime with apt-get (needs root)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium default-jre-headless; }
+	@command -v chromium >/dev/null && command -v java >/dev/null && [ -x /usr/sbin/varnishd ] || { \
+		echo "Installing Chromium, a Java runtime and Varnish with apt-get (needs root)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium default-jre-headless varnish; }
 	@[ -d tests/browser/node_modules/axe-core ] && [ -d tests/browser/node_modules/vnu-jar ] || \
 		npm ci --prefix tests/browser --no-audit --no-fund
 

@@ -126,6 +126,14 @@ PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
 # Never cached: a different answer on every request.
 PAGE_CACHE_EXCLUDED_VIEWS = {"wiki:random"}
+# Shared HTTP caches in front of the site (Varnish, see deploy/varnish.vcl): the
+# addresses the write path sends a BAN to after each change, and how long they
+# may keep a page (long when they are banned on change, short when not).
+WIKI_FRONT_CACHE_URLS = env_list("DJANGO_FRONT_CACHE_URLS")
+WIKI_SHARED_CACHE_SECONDS = int(
+    os.environ.get("DJANGO_SHARED_CACHE_SECONDS", "86400" if WIKI_FRONT_CACHE_URLS else "60")
+)
+WIKI_STALE_WHILE_REVALIDATE_SECONDS = int(os.environ.get("DJANGO_STALE_WHILE_REVALIDATE_SECONDS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,13 +4,18 @@ environment. Used by the multi-process tests and by the benchmarks in bench/."""
 
 import contextlib
 import http.client
+import http.cookies
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
+
+import html5lib
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -117,3 +122,72 @@ def gunicorn(env, workers=2, threads=1, log_path=None, app="heromask_wiki.wsgi",
             process.kill()
             process.wait()
         log.close()
+
+
+def browser_form_data(html):
+    """The values a browser would submit from the admin's change form."""
+    document = html5lib.parse(html, namespaceHTMLElements=False)
+    form = next(f for f in document.iter("form") if f.get("id", "").endswith("_form"))
+    data = {}
+    for element in form.iter():
+        name = element.get("name")
+        if not name:
+            continue
+        if element.tag == "textarea":
+            data[name] = element.text or ""
+        elif element.tag == "select":
+            chosen = [o.get("value") for o in element.iter("option") if o.get("selected") is not None]
+            if chosen:
+                data[name] = chosen if element.get("multiple") is not None else chosen[0]
+        elif element.tag == "input" and element.get("type") not in {"submit", "button", "file"}:
+            if element.get("type") in {"checkbox", "radio"} and element.get("checked") is None:
+                continue
+            data[name] = element.get("value", "")
+    return data
+
+
+class Browser:
+    """Someone talking HTTP to one server, with the cookies it gave them. Every
+    server is asked for the same host, as behind one proxy, so that servers
+    sharing a cache share its pages."""
+
+    host = "localhost"
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+        # Sent with every request (conditional requests' validators, say).
+        self.headers = {}
+
+    def request(self, method, url, form=None):
+        """(status, headers, body text)."""
+        headers = {"Host": self.host, **self.headers}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        server = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            server.request(method, url, body=body, headers=headers)
+            response = server.getresponse()
+            for header in response.msg.get_all("Set-Cookie") or []:
+                for name, morsel in http.cookies.SimpleCookie(header).items():
+                    self.cookies[name] = morsel.value
+            return response.status, dict(response.getheaders()), response.read().decode()
+        finally:
+            server.close()
+
+    def log_in(self, username, password):
+        _, _, page = self.request("GET", "/admin/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"}
+        status, headers, page = self.request("POST", "/admin/login/", form)
+        assert (status, headers.get("Location")) == (302, "/admin/"), page[:3000]
+
+    def edit(self, change_url, **changes):
+        status, _, page = self.request("GET", change_url)
+        assert status == 200, page[:3000]
+        status, _, page = self.request("POST", change_url, {**browser_form_data(page), **changes})
+        assert status == 302, page[:3000]

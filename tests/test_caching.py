@@ -16,17 +16,13 @@ while rendering), and a plain page under the admin's prefix.
 
 import concurrent.futures
 import contextlib
-import http.client
-import http.cookies
 import io
 import json
 import os
 import re
 import shutil
-import urllib.parse
 import uuid
 
-import html5lib
 import pytest
 import redis
 from django.conf import settings
@@ -54,6 +50,7 @@ from tests.factories import (
     UserFactory,
     VoiceCreditFactory,
 )
+from tests.serving import Browser
 from wiki.models import Category, Generation, Page
 
 REDIS_SERVER = "redis://127.0.0.1:6379"
@@ -634,73 +631,6 @@ def test_the_real_pages_show_edits_of_a_page_its_rows_and_its_categories_at_once
 
 
 # Other processes -----------------------------------------------------------------------------
-
-
-def browser_form_data(html):
-    """The values a browser would submit from the admin's change form."""
-    document = html5lib.parse(html, namespaceHTMLElements=False)
-    form = next(f for f in document.iter("form") if f.get("id", "").endswith("_form"))
-    data = {}
-    for element in form.iter():
-        name = element.get("name")
-        if not name:
-            continue
-        if element.tag == "textarea":
-            data[name] = element.text or ""
-        elif element.tag == "select":
-            chosen = [o.get("value") for o in element.iter("option") if o.get("selected") is not None]
-            if chosen:
-                data[name] = chosen if element.get("multiple") is not None else chosen[0]
-        elif element.tag == "input" and element.get("type") not in {"submit", "button", "file"}:
-            if element.get("type") in {"checkbox", "radio"} and element.get("checked") is None:
-                continue
-            data[name] = element.get("value", "")
-    return data
-
-
-class Browser:
-    """Someone talking HTTP to one server, with the cookies it gave them. Every
-    server is asked for the same host, as behind one proxy, so that servers
-    sharing a cache share its pages."""
-
-    host = "localhost"
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, url, form=None):
-        """(status, headers, body text)."""
-        headers = {"Host": self.host}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        server = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            server.request(method, url, body=body, headers=headers)
-            response = server.getresponse()
-            for header in response.msg.get_all("Set-Cookie") or []:
-                for name, morsel in http.cookies.SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            return response.status, dict(response.getheaders()), response.read().decode()
-        finally:
-            server.close()
-
-    def log_in(self, username, password):
-        _, _, page = self.request("GET", "/admin/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"}
-        status, headers, page = self.request("POST", "/admin/login/", form)
-        assert (status, headers.get("Location")) == (302, "/admin/"), page[:3000]
-
-    def edit(self, change_url, **changes):
-        status, _, page = self.request("GET", change_url)
-        assert status == 200, page[:3000]
-        status, _, page = self.request("POST", change_url, {**browser_form_data(page), **changes})
-        assert status == 302, page[:3000]
 
 
 def read(port, url):

@@ -7,7 +7,8 @@ it, so a stored page is never served after a change: with a per-process
 cache (the default), every worker stops using its copies the moment the
 change commits; with a shared cache (Redis), every server shares them.
 Nothing is ever deleted: pages of old generations are simply not asked for
-again and age out of the cache.
+again and age out of the cache. Shared HTTP caches in front of the site
+(Varnish) are banned after each change by ``wiki.frontcache``.
 """
 
 import hashlib
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
 from wiki.models import Generation
 
@@ -62,34 +65,44 @@ def admin_prefix():
 
 
 class PageCacheMiddleware:
-    """Serves and stores whole pages for anonymous GET requests; outside the
-    session, CSRF and auth middleware, so a stored page is served without them."""
+    """Serves and stores whole pages for anonymous GET and HEAD requests, and
+    gives them what a shared HTTP cache in front of the site needs:
+    ``Cache-Control`` (``public``, ``s-maxage``, ``stale-while-revalidate``),
+    an ``ETag`` and a ``Last-Modified``, and 304 answers to conditional
+    requests. It sits outside the session, CSRF and auth middleware, so a
+    stored page is served without them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         with Generation.objects.remember_during():
-            if not self.may_serve_from_cache(request):
+            if not self.is_anonymous_read(request):
                 return self.get_response(request)
-            generation = Generation.objects.current().content
-            key = page_key(request, generation)
-            entry = cache.get(key)
+            generations = Generation.objects.current()
+            key = page_key(request, generations.content)
+            entry = cache.get(key) if settings.PAGE_CACHE_ENABLED else None
             if entry is not None:
-                return self.from_entry(entry)
-            response = self.get_response(request)
-            view_name = getattr(request.resolver_match, "view_name", None)
-            # A request that changed content itself (none should, being a GET) is not stored.
-            if self.may_store(view_name, response) and Generation.objects.current().content == generation:
-                cache.set(key, self.entry(response), settings.PAGE_CACHE_SECONDS)
-                response.headers["X-Page-Cache"] = "miss"
-            return response
+                response = self.from_entry(entry)
+            else:
+                response = self.get_response(request)
+                view_name = getattr(request.resolver_match, "view_name", None)
+                # A page during whose rendering content changed (in this request) is not stored.
+                if not self.may_store(view_name, response) or Generation.objects.current() != generations:
+                    return response
+                self.add_validators(response, generations)
+                if settings.PAGE_CACHE_ENABLED:
+                    cache.set(key, self.entry(response), settings.PAGE_CACHE_SECONDS)
+                    response.headers["X-Page-Cache"] = "miss"
+            last_modified = int(generations.changed_at.timestamp()) if generations.changed_at else None
+            return get_conditional_response(
+                request, etag=response.headers["ETag"], last_modified=last_modified, response=response
+            )
 
     @staticmethod
-    def may_serve_from_cache(request):
+    def is_anonymous_read(request):
         return (
-            settings.PAGE_CACHE_ENABLED
-            and request.method in ("GET", "HEAD")
+            request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and "messages" not in request.COOKIES
             and "HTTP_AUTHORIZATION" not in request.META
@@ -109,6 +122,18 @@ class PageCacheMiddleware:
             value.strip().lower() for value in response.headers.get("Vary", "").split(",") if value.strip()
         }
         return vary <= STORABLE_VARY
+
+    @staticmethod
+    def add_validators(response, generations):
+        """Browsers revalidate every time (a 304 costs one query); shared caches
+        keep the page for ``WIKI_SHARED_CACHE_SECONDS`` unless banned sooner."""
+        response.headers["Cache-Control"] = (
+            f"public, max-age=0, s-maxage={settings.WIKI_SHARED_CACHE_SECONDS}, "
+            f"stale-while-revalidate={settings.WIKI_STALE_WHILE_REVALIDATE_SECONDS}"
+        )
+        response.headers["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
+        if generations.changed_at:
+            response.headers["Last-Modified"] = http_date(generations.changed_at.timestamp())
 
     @staticmethod
     def entry(response):

@@ -8,15 +8,20 @@ deleted). Keeping them in the database rather than in the cache means every
 process, with or without a shared cache, sees a change the moment it
 commits, and a rolled-back change never moved them.
 
-A request reads both once (``wiki.cache.PageCacheMiddleware`` remembers them
+After the change commits, the shared HTTP caches in front of the site are
+told (``wiki.frontcache``). A request reads both once (``wiki.cache.PageCacheMiddleware`` remembers them
 for the request); elsewhere each read is one query on a one-row table.
 """
 
 import contextvars
+import datetime
 import secrets
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
+
+from wiki import frontcache
 
 _ROW = 1
 _remembered = contextvars.ContextVar("wiki_generation", default=None)
@@ -26,6 +31,8 @@ _remembered = contextvars.ContextVar("wiki_generation", default=None)
 class Generations:
     content: int
     links: int
+    # When content last changed: every page's Last-Modified.
+    changed_at: datetime.datetime = None
 
 
 def _fresh():
@@ -38,7 +45,7 @@ class GenerationManager(models.Manager):
         holder = _remembered.get()
         if holder is not None and holder[0] is not None:
             return holder[0]
-        row = self.filter(pk=_ROW).values_list("content", "links").first() or (0, 0)
+        row = self.filter(pk=_ROW).values_list("content", "links", "changed_at").first() or (0, 0, None)
         generations = Generations(*row)
         if holder is not None:
             holder[0] = generations
@@ -50,13 +57,15 @@ class GenerationManager(models.Manager):
         The new values are random rather than the old plus one: a transaction
         that moved the counters, cached renderings under the new values and
         then rolled back must not have its values handed out again."""
-        changes = {"content": _fresh()}
+        changes = {"content": _fresh(), "changed_at": timezone.now()}
         if links:
             changes["links"] = _fresh()
         if not self.filter(pk=_ROW).update(**changes):
             # The row is gone (a test database flushed between tests): start again.
-            self.get_or_create(pk=_ROW, defaults={"content": _fresh(), "links": _fresh()})
+            self.get_or_create(pk=_ROW, defaults={**changes, "links": _fresh()})
         self.forget()
+        content = changes["content"]
+        transaction.on_commit(lambda: frontcache.ban_everything(content))
 
     def forget(self):
         """Make the next ``current()`` of this request read the counters again."""
@@ -81,6 +90,7 @@ class _Remembering:
 class Generation(models.Model):
     content = models.BigIntegerField(default=1)
     links = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
 
     objects = GenerationManager()
 
