@@ -31,6 +31,7 @@ so the page's query count does not grow with the list.
 
 import functools
 import hashlib
+import html as html_module
 import re
 import threading
 import xml.etree.ElementTree as etree
@@ -79,7 +80,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "fenced_code", "toc", "sane_lists"]
 # Part of every cache key: change it when the HTML this module produces changes,
 # so a shared cache does not keep serving renderings of the previous code.
-MARKUP_VERSION = 1
+MARKUP_VERSION = 2
 
 # [[Title]] or [[Title|label]]. Inside a table the pipe is written \|, which
 # reaches this pattern as an escape placeholder; handleMatch splits on it.
@@ -102,6 +103,8 @@ class Rendering:
     citations: tuple = ()
     # (title as written, page pk or None for a red link) for each wiki and automatic link.
     links: tuple = ()
+    # The contents box: each h2 as {"id", "text", "children"}, its h3s as children.
+    headings: tuple = ()
 
 
 EMPTY = Rendering(mark_safe(""))
@@ -184,8 +187,8 @@ def _cache_key(text, page, field, cite_after, generation):
 
 
 def _rendering(entry):
-    html, citations, links = entry
-    return Rendering(mark_safe(html), citations, links)
+    html, citations, links, headings = entry
+    return Rendering(mark_safe(html), citations, links, headings)
 
 
 _BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)")
@@ -219,7 +222,30 @@ def _render(text, page_pk, cite_counts, resolver):
         output_format="html",
     )
     html = md.convert(text)
-    return _cleaner().clean(html), tuple(state.citations), tuple(state.links)
+    headings = _contents(md.toc_tokens)
+    return _cleaner().clean(html), tuple(state.citations), tuple(state.links), headings
+
+
+def _contents(tokens):
+    """The h2 and h3 headings of the table-of-contents extension's tokens,
+    h3s under the h2 before them (an h3 before any h2 stands on its own)."""
+    flat = []
+
+    def walk(items):
+        for item in items:
+            if item["level"] in (2, 3):
+                flat.append((item["level"], item["id"], html_module.unescape(item["name"])))
+            walk(item["children"])
+
+    walk(tokens)
+    sections = []
+    for level, heading_id, text in flat:
+        heading = {"level": level, "id": heading_id, "text": text, "children": []}
+        if level == 2 or not sections:
+            sections.append(heading)
+        else:
+            sections[-1]["children"].append(heading)
+    return tuple(sections)
 
 
 class _RenderState:

@@ -1,8 +1,7 @@
 """Template helpers shared by every reader page: dates as precise as the source,
-moments of edits, the contents box of a rendered text, and the admin link of a page."""
+moments of edits, and the admin link of a page."""
 
 import re
-from html.parser import HTMLParser
 
 from django import template
 from django.urls import reverse
@@ -48,42 +47,6 @@ def admin_change_url(page):
     """The admin change page of ``page``'s own kind."""
     opts = page._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk])
-
-
-class _HeadingCollector(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.headings = []
-        self._current = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("h2", "h3") and dict(attrs).get("id"):
-            self._current = {"level": int(tag[1]), "id": dict(attrs)["id"], "text": ""}
-
-    def handle_data(self, data):
-        if self._current is not None:
-            self._current["text"] += data
-
-    def handle_endtag(self, tag):
-        if self._current is not None and tag == f"h{self._current['level']}":
-            self._current["text"] = self._current["text"].strip()
-            self.headings.append(self._current)
-            self._current = None
-
-
-@register.filter
-def headings(html):
-    """The h2 headings of rendered Markdown for a contents box, each with its id, text
-    and the h3 headings under it as ``children``."""
-    collector = _HeadingCollector()
-    collector.feed(str(html))
-    sections = []
-    for heading in collector.headings:
-        if heading["level"] == 2 or not sections:
-            sections.append({**heading, "children": []})
-        else:
-            sections[-1]["children"].append(heading)
-    return sections
 
 
 @register.filter
