@@ -6,9 +6,10 @@ subclasses of ``Page``; this package knows none of them.
 """
 
 from wiki.models.generation import Generation
-from wiki.models.pages import EditConflict, Page, PageQuerySet, TitleResolver, page_link
+from wiki.models.pages import EditConflict, Page, PageQuerySet, page_link
 from wiki.models.records import Alias, Category, PageData, PageDataQuerySet, Reference
 from wiki.models.revisions import PageLink, Revision, Snapshot
+from wiki.models.text import TitleResolver
 
 __all__ = [
     "Alias",

@@ -28,26 +28,23 @@ See ``Page.save`` for what it does, in which order.
 """
 
 import functools
-import json
-from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
-from wiki import markup, titles
+from wiki import titles
 from wiki.models.generation import Generation
-from wiki.models.records import Alias, PageDataQuerySet, Reference
-from wiki.models.revisions import PageLink, Revision, Snapshot
+from wiki.models.records import Alias, PageDataQuerySet
+from wiki.models.revisions import PageHistoryMixin, PageLink, Revision
+from wiki.models.text import PageTextMixin, TitleQuerySetMixin, TitleResolver
 from wiki.search import index as search_index
 
-TEXT_FIELDS = ("title", "lead", "body")
 # The summary of a page's state as it was before its first recorded edit.
 UNRECORDED_SUMMARY = "The page as it was before its first recorded edit"
 
@@ -56,7 +53,7 @@ class EditConflict(Exception):
     """The page was saved by someone else after this editor loaded it."""
 
 
-class PageQuerySet(PageDataQuerySet):
+class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
     def for_page(self):
         """What showing one page loads with it; page kinds extend it."""
         return self.with_categories()
@@ -192,45 +189,8 @@ class PageQuerySet(PageDataQuerySet):
         search_index.optimize()
         return total
 
-    # Which page a name means ----------------------------------------------------
 
-    def title_rows(self, keys):
-        """(matched name, page pk, kind, slug, page title, matched by, matched key)
-        for every page whose lowercased title, slug or lowercased alias is in ``keys``."""
-        text = CharField()
-        columns = ("name", "pk", "kind", "slug", "title", "via", "key")
-        by_title = (
-            self.annotate(key=Lower("title"), name=F("title"), via=Value("title", text))
-            .filter(key__in=keys)
-            .values_list(*columns)
-            .order_by()
-        )
-        by_slug = (
-            self.annotate(key=F("slug"), name=F("slug"), via=Value("slug", text))
-            .filter(slug__in=keys)
-            .values_list(*columns)
-            .order_by()
-        )
-        by_alias = (
-            Alias.objects.annotate(key=Lower("title"), via=Value("alias", text))
-            .filter(key__in=keys)
-            .values_list("title", "page_id", "page__kind", "page__slug", "page__title", "via", "key")
-            .order_by()
-        )
-        return list(by_title.union(by_slug, by_alias, all=True))
-
-    def find(self, title):
-        """The page ``title`` names (by title, alias or slug), as a ``Target`` with
-        the page's own address, and the alias it was found by ("" if none); or (None, "")."""
-        wanted, keys = titles.title_keys([title])
-        rows = titles.matching_rows(self.title_rows(keys), wanted, keys) if wanted else []
-        if not rows:
-            return None, ""
-        name, pk, kind, slug, page_title, via, _ = rows[-1]
-        return titles.Target(pk, page_title, Page.url_for(kind, slug)), name if via == "alias" else ""
-
-
-class Page(models.Model):
+class Page(PageHistoryMixin, PageTextMixin, models.Model):
     """The parts of a page that every kind of page has. See the module's
     docstring for what a kind declares."""
 
@@ -402,173 +362,6 @@ class Page(models.Model):
             as_stored.record_revision(None, UNRECORDED_SUMMARY, number=1, created_at=stored["updated_at"])
         return stored["title"], stored["slug"]
 
-    def revert_to(self, revision, user):
-        """Make ``revision`` the page's current state again, as a new revision.
-
-        Raises ``django.core.exceptions.ValidationError`` if the old state is no
-        longer valid (its title has since been taken by another page, say)."""
-        page = self.specific
-        many_to_many = page.restore(revision)
-        page.full_clean()
-
-        def set_many_to_many():
-            for name, keys in many_to_many.items():
-                getattr(page, name).set(keys)
-
-        page.save(user=user, summary=f"Reverted to revision {revision.number}", save_related=set_many_to_many)
-        return Revision.objects.latest_of(page)
-
-    # Revisions -----------------------------------------------------------------------
-
-    @classmethod
-    def revision_fields(cls):
-        """The editable fields a revision keeps in ``data``: everything an editor
-        can change on the page's form except the title, lead and body."""
-        concrete = [
-            f
-            for f in cls._meta.concrete_fields
-            if f.editable and not f.primary_key and f.name not in TEXT_FIELDS
-        ]
-        # Relations with their own through model (an episode's cast) are edited
-        # as inlines of their own, not as a field of the page.
-        many = [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
-        return concrete + many
-
-    def revision_data(self, many_to_many=None):
-        """The ``data`` fields as JSON-safe values: related rows by primary key,
-        dates as ISO strings. ``many_to_many`` overrides many-to-many values with
-        ones not saved yet ({field name: objects or keys})."""
-        many_to_many = many_to_many or {}
-        data = {}
-        for f in type(self).revision_fields():
-            if f.many_to_many:
-                if f.name in many_to_many:
-                    keys = [getattr(item, "pk", item) for item in many_to_many[f.name]]
-                else:
-                    keys = list(getattr(self, f.name).values_list("pk", flat=True))
-                data[f.name] = sorted(keys)
-            else:
-                data[f.name] = _json_safe(f.value_from_object(self))
-        return data
-
-    def snapshot(self, many_to_many=None):
-        """The page's state in the shape of a revision, to compare with one."""
-        page = self.specific
-        return Snapshot(page.title, page.lead, page.body, page.revision_data(many_to_many))
-
-    def record_revision(self, user, summary, number=None, created_at=None):
-        """Record the page as it is now as its next revision (part of the write path)."""
-        page = self.specific
-        if number is None:
-            number = (Revision.objects.filter(page_id=page.pk).aggregate(last=Max("number"))["last"] or 0) + 1
-        revision = Revision.objects.create(
-            page_id=page.pk,
-            number=number,
-            user=user if user is not None and user.is_authenticated else None,
-            summary=summary[: Revision._meta.get_field("summary").max_length],
-            title=page.title,
-            lead=page.lead,
-            body=page.body,
-            data=page.revision_data(),
-        )
-        if created_at is not None:
-            # created_at is set automatically on insert; a state recorded late
-            # dates from the page's last write, not from the edit that records it.
-            Revision.objects.filter(pk=revision.pk).update(created_at=created_at)
-            revision.created_at = created_at
-        return revision
-
-    def restore(self, revision):
-        """Put ``revision``'s text and fields back onto the page (not saved).
-        Returns the many-to-many values to set once it is saved."""
-        self.title, self.lead, self.body = revision.title, revision.lead, revision.body
-        many_to_many = {}
-        for f in type(self).revision_fields():
-            if f.name not in revision.data:
-                continue
-            if f.many_to_many:
-                many_to_many[f.name] = revision.data[f.name]
-            else:
-                setattr(self, f.attname, f.to_python(revision.data[f.name]))
-        return many_to_many
-
-    # Text ----------------------------------------------------------------------------
-
-    @cached_property
-    def rendered_lead(self):
-        return markup.render(self.lead, resolver=TitleResolver(), page=self, field="lead")
-
-    @cached_property
-    def rendered_body(self):
-        return markup.render(
-            self.body,
-            resolver=TitleResolver(),
-            page=self,
-            field="body",
-            cite_after=self.rendered_lead.citations,
-        )
-
-    @staticmethod
-    def prerender(pages, fields=("lead",)):
-        """Render the ``fields`` of many pages (an episode table's summaries) with
-        one query for all their links; see ``wiki.markup.prerender``."""
-        return markup.prerender(pages, TitleResolver(), fields)
-
-    @property
-    def lead_html(self):
-        return self.rendered_lead.html
-
-    @property
-    def body_html(self):
-        return self.rendered_body.html
-
-    def cited_references(self):
-        """The references the lead and body cite, in number order, with one query.
-
-        Each carries ``backlinks``: (anchor id, label) of every citation mark,
-        for the References list. A number with no ``Reference`` record yet is
-        listed with its back-links and no details, rather than left dangling."""
-        counts = {}
-        for number in (*self.rendered_lead.citations, *self.rendered_body.citations):
-            counts[number] = counts.get(number, 0) + 1
-        if not counts:
-            return []
-        known = {reference.number: reference for reference in Reference.objects.filter(number__in=counts)}
-        references = []
-        for number in sorted(counts):
-            reference = known.get(number) or Reference(number=number)
-            reference.backlinks = [
-                (f"cite-ref-{number}-{k}", _backlink_label(k - 1)) for k in range(1, counts[number] + 1)
-            ]
-            references.append(reference)
-        return references
-
-    def links_in_text(self, resolver=None):
-        """Unsaved ``PageLink`` rows for every wiki link and automatic link in the lead and body."""
-        if resolver is not None:
-            markup.prerender([self], resolver, fields=("lead", "body"))
-        links = {}
-        for title, pk in (*self.rendered_lead.links, *self.rendered_body.links):
-            title = title[: titles.TITLE_MAX_LENGTH]
-            key = title.lower()
-            if key not in links or links[key][1] is None:
-                links[key] = (title, pk)
-        return [PageLink(source_id=self.pk, target_id=pk, target_title=title) for title, pk in links.values()]
-
-    def sync_links(self):
-        """Make the page's rows in the link table say what its text links to now."""
-        wanted = {link.target_title.lower(): link for link in self.links_in_text()}
-        stale = []
-        for row in PageLink.objects.filter(source_id=self.pk):
-            link = wanted.get(row.target_title.lower())
-            if link is not None and (link.target_title, link.target_id) == (row.target_title, row.target_id):
-                del wanted[row.target_title.lower()]
-            else:
-                stale.append(row.pk)
-        if stale:
-            PageLink.objects.filter(pk__in=stale).delete()
-        PageLink.objects.bulk_create(wanted.values())
-
 
 def page_link():
     """The parent link every page kind declares, so that a ``Page`` reaches its
@@ -581,71 +374,6 @@ def page_link():
         primary_key=True,
         related_name="as_%(class)s",
     )
-
-
-class TitleResolver:
-    """What ``wiki.markup`` asks while rendering: which page a written title
-    means, the names automatic linking looks for, where a red link leads,
-    and the link generation renderings are cached under.
-
-    ``resolve`` answers with one query; a resolver made with ``batch(titles)``
-    answers many texts from one query for all their titles (falling back to a
-    query of its own for a title it was not given)."""
-
-    def __init__(self, titles_to_expect=(), generation=None):
-        self.generation = Generation.objects.current().links if generation is None else generation
-        self.wanted, self.keys = titles.title_keys(list(titles_to_expect))
-        self._rows = None
-
-    def batch(self, titles_to_expect):
-        return TitleResolver(titles_to_expect, self.generation)
-
-    def resolve(self, written_titles):
-        """``{lowercased title: Target}`` for every title that names a page by its
-        title, an alias or its slug (in that order of precedence), ignoring case.
-        A title found through an alias leads to ``wiki:go``, so the reader lands
-        on the page with a "Redirected from" note."""
-        written_titles = list(written_titles)
-        wanted, keys = titles.title_keys(written_titles)
-        if not wanted:
-            return {}
-        if wanted <= self.wanted and keys <= self.keys:
-            if self._rows is None:
-                self._rows = Page.objects.title_rows(self.keys)
-            rows = self._rows
-        else:
-            rows = Page.objects.title_rows(keys)
-        return titles.targets(titles.matching_rows(rows, wanted, keys), Page.url_for, _go_url)
-
-    def autolink_names(self):
-        """``({name: Target}, pattern)`` for the titles and aliases of every
-        page of an ``autolinked`` kind; read once per process and link generation."""
-        return _autolink_names(self.generation)
-
-    @staticmethod
-    def new_page_url(title):
-        """Where a red link leads: the admin's form for a new page of
-        ``settings.WIKI_NEW_PAGE_KIND`` with that title."""
-        opts = Page.model_for_kind(settings.WIKI_NEW_PAGE_KIND)._meta
-        return f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_add')}?{urlencode({'title': title})}"
-
-
-@functools.lru_cache(maxsize=2)
-def _autolink_names(generation):
-    kinds = [kind for kind, model in _kinds().items() if model.autolinked]
-    own_titles = (
-        Page.objects.filter(kind__in=kinds)
-        .annotate(name=F("title"))
-        .values_list("name", "pk", "kind", "slug", "title")
-        .order_by()
-    )
-    aliases = (
-        Alias.objects.filter(page__kind__in=kinds)
-        .values_list("title", "page_id", "page__kind", "page__slug", "page__title")
-        .order_by()
-    )
-    names = titles.autolink_targets(own_titles.union(aliases, all=True), Page.url_for)
-    return names, markup.autolink_pattern(names)
 
 
 def _pages_deleted():
@@ -668,22 +396,3 @@ def _kinds():
 def _url_prefix(kind):
     marker = "slug-marker"
     return reverse(f"pages:{kind}", kwargs={"slug": marker})[: -len(marker) - 1]
-
-
-def _go_url(alias_title):
-    return reverse("wiki:go", kwargs={"title": alias_title})
-
-
-def _json_safe(value):
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-def _backlink_label(index):
-    """The label of a reference's back-link number ``index`` (from 0): "a"... "z", "aa"..."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    label = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        label = letters[remainder] + label
-    return label

@@ -1,9 +1,13 @@
-"""Rows only the write path writes: each page's revisions, and the link table."""
+"""Rows only the write path writes: each page's revisions, and the link table;
+and what a page does with its revisions (``PageHistoryMixin``)."""
 
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Max
 from django.db.models.functions import Lag, Length, Lower
 from django.urls import reverse
 
@@ -114,3 +118,103 @@ class PageLink(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target_title}"
+
+
+# Kept as fields of their own; a revision's ``data`` holds the page's other fields.
+TEXT_FIELDS = ("title", "lead", "body")
+
+
+class PageHistoryMixin:
+    """A page's revisions: what one keeps, recording one, and going back to one, for ``Page``."""
+
+    @classmethod
+    def revision_fields(cls):
+        """The editable fields a revision keeps in ``data``: everything an editor
+        can change on the page's form except the title, lead and body."""
+        concrete = [
+            f
+            for f in cls._meta.concrete_fields
+            if f.editable and not f.primary_key and f.name not in TEXT_FIELDS
+        ]
+        # Relations with their own through model (an episode's cast) are edited
+        # as inlines of their own, not as a field of the page.
+        many = [f for f in cls._meta.many_to_many if f.remote_field.through._meta.auto_created]
+        return concrete + many
+
+    def revision_data(self, many_to_many=None):
+        """The ``data`` fields as JSON-safe values: related rows by primary key,
+        dates as ISO strings. ``many_to_many`` overrides many-to-many values with
+        ones not saved yet ({field name: objects or keys})."""
+        many_to_many = many_to_many or {}
+        data = {}
+        for f in type(self).revision_fields():
+            if f.many_to_many:
+                if f.name in many_to_many:
+                    keys = [getattr(item, "pk", item) for item in many_to_many[f.name]]
+                else:
+                    keys = list(getattr(self, f.name).values_list("pk", flat=True))
+                data[f.name] = sorted(keys)
+            else:
+                data[f.name] = _json_safe(f.value_from_object(self))
+        return data
+
+    def snapshot(self, many_to_many=None):
+        """The page's state in the shape of a revision, to compare with one."""
+        page = self.specific
+        return Snapshot(page.title, page.lead, page.body, page.revision_data(many_to_many))
+
+    def record_revision(self, user, summary, number=None, created_at=None):
+        """Record the page as it is now as its next revision (part of the write path)."""
+        page = self.specific
+        if number is None:
+            number = (Revision.objects.filter(page_id=page.pk).aggregate(last=Max("number"))["last"] or 0) + 1
+        revision = Revision.objects.create(
+            page_id=page.pk,
+            number=number,
+            user=user if user is not None and user.is_authenticated else None,
+            summary=summary[: Revision._meta.get_field("summary").max_length],
+            title=page.title,
+            lead=page.lead,
+            body=page.body,
+            data=page.revision_data(),
+        )
+        if created_at is not None:
+            # created_at is set automatically on insert; a state recorded late
+            # dates from the page's last write, not from the edit that records it.
+            Revision.objects.filter(pk=revision.pk).update(created_at=created_at)
+            revision.created_at = created_at
+        return revision
+
+    def restore(self, revision):
+        """Put ``revision``'s text and fields back onto the page (not saved).
+        Returns the many-to-many values to set once it is saved."""
+        self.title, self.lead, self.body = revision.title, revision.lead, revision.body
+        many_to_many = {}
+        for f in type(self).revision_fields():
+            if f.name not in revision.data:
+                continue
+            if f.many_to_many:
+                many_to_many[f.name] = revision.data[f.name]
+            else:
+                setattr(self, f.attname, f.to_python(revision.data[f.name]))
+        return many_to_many
+
+    def revert_to(self, revision, user):
+        """Make ``revision`` the page's current state again, as a new revision.
+
+        Raises ``django.core.exceptions.ValidationError`` if the old state is no
+        longer valid (its title has since been taken by another page, say)."""
+        page = self.specific
+        many_to_many = page.restore(revision)
+        page.full_clean()
+
+        def set_many_to_many():
+            for name, keys in many_to_many.items():
+                getattr(page, name).set(keys)
+
+        page.save(user=user, summary=f"Reverted to revision {revision.number}", save_related=set_many_to_many)
+        return Revision.objects.latest_of(page)
+
+
+def _json_safe(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

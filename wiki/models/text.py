@@ -1,0 +1,225 @@
+"""The text of pages: rendering a page's lead and body, its references, the
+link table it keeps, and the resolver that tells ``wiki.markup`` which page
+a written name means.
+
+``Page`` takes these from ``PageTextMixin`` and ``TitleQuerySetMixin``.
+"""
+
+import functools
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from wiki import markup, titles
+from wiki.models.generation import Generation
+from wiki.models.records import Alias, Reference
+from wiki.models.revisions import PageLink
+
+
+def _pages():
+    # Page is defined in wiki.models.pages, which builds on this module.
+    return apps.get_model("wiki", "Page")
+
+
+class TitleQuerySetMixin:
+    """Which page a name means, for ``PageQuerySet``."""
+
+    def title_rows(self, keys):
+        """(matched name, page pk, kind, slug, page title, matched by, matched key)
+        for every page whose lowercased title, slug or lowercased alias is in ``keys``."""
+        text = CharField()
+        columns = ("name", "pk", "kind", "slug", "title", "via", "key")
+        by_title = (
+            self.annotate(key=Lower("title"), name=F("title"), via=Value("title", text))
+            .filter(key__in=keys)
+            .values_list(*columns)
+            .order_by()
+        )
+        by_slug = (
+            self.annotate(key=F("slug"), name=F("slug"), via=Value("slug", text))
+            .filter(slug__in=keys)
+            .values_list(*columns)
+            .order_by()
+        )
+        by_alias = (
+            Alias.objects.annotate(key=Lower("title"), via=Value("alias", text))
+            .filter(key__in=keys)
+            .values_list("title", "page_id", "page__kind", "page__slug", "page__title", "via", "key")
+            .order_by()
+        )
+        return list(by_title.union(by_slug, by_alias, all=True))
+
+    def find(self, title):
+        """The page ``title`` names (by title, alias or slug), as a ``Target`` with
+        the page's own address, and the alias it was found by ("" if none); or (None, "")."""
+        wanted, keys = titles.title_keys([title])
+        rows = titles.matching_rows(self.title_rows(keys), wanted, keys) if wanted else []
+        if not rows:
+            return None, ""
+        name, pk, kind, slug, page_title, via, _ = rows[-1]
+        return titles.Target(pk, page_title, self.model.url_for(kind, slug)), name if via == "alias" else ""
+
+
+class PageTextMixin:
+    """A page's rendered text, references and links, for ``Page``."""
+
+    @cached_property
+    def rendered_lead(self):
+        return markup.render(self.lead, resolver=TitleResolver(), page=self, field="lead")
+
+    @cached_property
+    def rendered_body(self):
+        return markup.render(
+            self.body,
+            resolver=TitleResolver(),
+            page=self,
+            field="body",
+            cite_after=self.rendered_lead.citations,
+        )
+
+    @staticmethod
+    def prerender(pages, fields=("lead",)):
+        """Render the ``fields`` of many pages (an episode table's summaries) with
+        one query for all their links; see ``wiki.markup.prerender``."""
+        return markup.prerender(pages, TitleResolver(), fields)
+
+    @property
+    def lead_html(self):
+        return self.rendered_lead.html
+
+    @property
+    def body_html(self):
+        return self.rendered_body.html
+
+    def cited_references(self):
+        """The references the lead and body cite, in number order, with one query.
+
+        Each carries ``backlinks``: (anchor id, label) of every citation mark,
+        for the References list. A number with no ``Reference`` record yet is
+        listed with its back-links and no details, rather than left dangling."""
+        counts = {}
+        for number in (*self.rendered_lead.citations, *self.rendered_body.citations):
+            counts[number] = counts.get(number, 0) + 1
+        if not counts:
+            return []
+        known = {reference.number: reference for reference in Reference.objects.filter(number__in=counts)}
+        references = []
+        for number in sorted(counts):
+            reference = known.get(number) or Reference(number=number)
+            reference.backlinks = [
+                (f"cite-ref-{number}-{k}", _backlink_label(k - 1)) for k in range(1, counts[number] + 1)
+            ]
+            references.append(reference)
+        return references
+
+    def links_in_text(self, resolver=None):
+        """Unsaved ``PageLink`` rows for every wiki link and automatic link in the lead and body."""
+        if resolver is not None:
+            markup.prerender([self], resolver, fields=("lead", "body"))
+        links = {}
+        for title, pk in (*self.rendered_lead.links, *self.rendered_body.links):
+            title = title[: titles.TITLE_MAX_LENGTH]
+            key = title.lower()
+            if key not in links or links[key][1] is None:
+                links[key] = (title, pk)
+        return [PageLink(source_id=self.pk, target_id=pk, target_title=title) for title, pk in links.values()]
+
+    def sync_links(self):
+        """Make the page's rows in the link table say what its text links to now."""
+        wanted = {link.target_title.lower(): link for link in self.links_in_text()}
+        stale = []
+        for row in PageLink.objects.filter(source_id=self.pk):
+            link = wanted.get(row.target_title.lower())
+            if link is not None and (link.target_title, link.target_id) == (row.target_title, row.target_id):
+                del wanted[row.target_title.lower()]
+            else:
+                stale.append(row.pk)
+        if stale:
+            PageLink.objects.filter(pk__in=stale).delete()
+        PageLink.objects.bulk_create(wanted.values())
+
+
+class TitleResolver:
+    """What ``wiki.markup`` asks while rendering: which page a written title
+    means, the names automatic linking looks for, where a red link leads,
+    and the link generation renderings are cached under.
+
+    ``resolve`` answers with one query; a resolver made with ``batch(titles)``
+    answers many texts from one query for all their titles (falling back to a
+    query of its own for a title it was not given)."""
+
+    def __init__(self, titles_to_expect=(), generation=None):
+        self.generation = Generation.objects.current().links if generation is None else generation
+        self.wanted, self.keys = titles.title_keys(list(titles_to_expect))
+        self._rows = None
+
+    def batch(self, titles_to_expect):
+        return TitleResolver(titles_to_expect, self.generation)
+
+    def resolve(self, written_titles):
+        """``{lowercased title: Target}`` for every title that names a page by its
+        title, an alias or its slug (in that order of precedence), ignoring case.
+        A title found through an alias leads to ``wiki:go``, so the reader lands
+        on the page with a "Redirected from" note."""
+        written_titles = list(written_titles)
+        wanted, keys = titles.title_keys(written_titles)
+        if not wanted:
+            return {}
+        if wanted <= self.wanted and keys <= self.keys:
+            if self._rows is None:
+                self._rows = _pages().objects.title_rows(self.keys)
+            rows = self._rows
+        else:
+            rows = _pages().objects.title_rows(keys)
+        return titles.targets(titles.matching_rows(rows, wanted, keys), _pages().url_for, _go_url)
+
+    def autolink_names(self):
+        """``({name: Target}, pattern)`` for the titles and aliases of every
+        page of an ``autolinked`` kind; read once per process and link generation."""
+        return _autolink_names(self.generation)
+
+    @staticmethod
+    def new_page_url(title):
+        """Where a red link leads: the admin's form for a new page of
+        ``settings.WIKI_NEW_PAGE_KIND`` with that title."""
+        opts = _pages().model_for_kind(settings.WIKI_NEW_PAGE_KIND)._meta
+        return f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_add')}?{urlencode({'title': title})}"
+
+
+@functools.lru_cache(maxsize=2)
+def _autolink_names(generation):
+    Page = _pages()
+    kinds = [kind for kind, model in Page.kinds().items() if model.autolinked]
+    own_titles = (
+        Page.objects.filter(kind__in=kinds)
+        .annotate(name=F("title"))
+        .values_list("name", "pk", "kind", "slug", "title")
+        .order_by()
+    )
+    aliases = (
+        Alias.objects.filter(page__kind__in=kinds)
+        .values_list("title", "page_id", "page__kind", "page__slug", "page__title")
+        .order_by()
+    )
+    names = titles.autolink_targets(own_titles.union(aliases, all=True), Page.url_for)
+    return names, markup.autolink_pattern(names)
+
+
+def _go_url(alias_title):
+    return reverse("wiki:go", kwargs={"title": alias_title})
+
+
+def _backlink_label(index):
+    """The label of a reference's back-link number ``index`` (from 0): "a"... "z", "aa"..."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    label = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        label = letters[remainder] + label
+    return label
