@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError
 
-from wiki.models import Page
 from tests.factories import CharacterFactory, EpisodeFactory, PersonFactory, SeasonFactory
+from wiki.models import Page
 
 pytestmark = pytest.mark.django_db
 

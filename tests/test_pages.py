@@ -6,9 +6,9 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from wiki.models import Category, Page
 from characters.models import Character, Person
 from episodes.models import Episode
+from wiki.models import Category, Page
 
 pytestmark = pytest.mark.django_db
 

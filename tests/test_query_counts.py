@@ -13,8 +13,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from wiki import markup
-from wiki.models import Page, Reference, Revision, TitleResolver
 from characters.models import Character, CharacterRelationship, Language, Role, VoiceCredit
 from episodes.models import Appearance, Episode, StaffCredit, WorkCompany
 from episodes.models import Role as StaffRole
@@ -30,6 +28,8 @@ from tests.factories import (
     UserFactory,
     WorkFactory,
 )
+from wiki import markup
+from wiki.models import Page, Reference, Revision, TitleResolver
 
 # Every test: the database must be set up even when only the measuring tests run.
 pytestmark = pytest.mark.django_db

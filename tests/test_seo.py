@@ -8,8 +8,6 @@ from html.parser import HTMLParser
 import pytest
 
 from articles.models import Article, Organization
-from wiki.models import Category, Page
-from wiki.seo import StructuredData, plain_text
 from characters.models import Character, Language, Person
 from episodes.models import Episode, Season, Work
 from tests.factories import (
@@ -26,6 +24,8 @@ from tests.factories import (
     WorkCompanyFactory,
     WorkFactory,
 )
+from wiki.models import Category, Page
+from wiki.seo import StructuredData, plain_text
 
 pytestmark = pytest.mark.django_db
 

@@ -119,15 +119,19 @@ def test_database_url_selects_postgresql():
     assert loaded["DATABASE_OPTIONS"] == {}
 
 
-def test_cache_url_selects_redis_and_turns_the_page_cache_on():
+def test_cache_url_selects_redis_and_the_page_cache_is_on_with_either_cache_unless_turned_off():
     local = load_settings(DJANGO_DEBUG="1")
     assert local["CACHE"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert local["PAGE_CACHE_ENABLED"] is False
+    # Keyed by the generation kept in the database, the page cache is right with a per-process cache too.
+    assert local["PAGE_CACHE_ENABLED"] is True
     shared = load_settings(DJANGO_DEBUG="1", CACHE_URL="redis://127.0.0.1:6379/3", CACHE_KEY_PREFIX="wiki")
     assert shared["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert shared["CACHE"]["LOCATION"] == "redis://127.0.0.1:6379/3"
     assert shared["CACHE"]["KEY_PREFIX"] == "wiki"
     assert shared["PAGE_CACHE_ENABLED"] is True
+    assert load_settings(DJANGO_DEBUG="1", DJANGO_PAGE_CACHE="0")["PAGE_CACHE_ENABLED"] is False
+    off = load_settings(DJANGO_DEBUG="1", DJANGO_PAGE_CACHE="0", CACHE_URL="redis://127.0.0.1:6379/3")
+    assert off["PAGE_CACHE_ENABLED"] is False
 
 
 def test_sqlite_connections_use_wal_a_busy_timeout_and_immediate_transactions(tmp_path):

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from wiki.models import PageLink
 from characters.models import Language, Role
 from episodes.models import Release, WorkCompany
 from episodes.models import Role as StaffRole
@@ -24,6 +23,7 @@ from tests.factories import (
     WorkCompanyFactory,
     WorkFactory,
 )
+from wiki.models import PageLink
 
 pytestmark = pytest.mark.django_db
 

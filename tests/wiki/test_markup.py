@@ -1,6 +1,7 @@
 """The wiki markup: Markdown, wiki links, automatic links, citations, and the
 cache that keeps each rendering until a page, an alias or the text changes."""
 
+import contextlib
 import datetime
 
 import html5lib
@@ -36,6 +37,15 @@ def links_in(html):
 
 def render(text, page=None):
     return str(render_markdown(text, page=page))
+
+
+@contextlib.contextmanager
+def reading_the_generation_once():
+    """As during a request: the generations are read once (by the page cache
+    middleware), so what is counted inside is the rendering's own queries."""
+    with Generation.objects.remember_during():
+        Generation.objects.current()
+        yield
 
 
 # Markdown ---------------------------------------------------------------------
@@ -129,7 +139,7 @@ def test_every_wiki_link_of_a_text_is_resolved_with_one_query(django_assert_num_
     OrganizationFactory(title="Special Services Command", slug="ssc")
     render("warm the cache of automatic link names")
     text = "[[James Blood]], [[Sarah Sinclair]], [[Eddy]], [[ssc]], [[Grimm]], [[Anna Winehouse]]."
-    with django_assert_num_queries(1):
+    with reading_the_generation_once(), django_assert_num_queries(1):
         html = render(text)
     assert [css for _, _, css in links_in(html)] == [None, None, None, None, "new", "new"]
 
@@ -141,10 +151,11 @@ def test_known_names_are_loaded_with_one_query_and_then_come_from_the_cache(djan
     CharacterFactory(title="James Blood")
     CharacterFactory(title="Sarah Sinclair")
     Generation.objects.advance(links=True)
-    with django_assert_num_queries(1):
-        assert len(links_in(render("James Blood and Sarah Sinclair."))) == 2
-    with django_assert_num_queries(0):
-        assert len(links_in(render("Sarah Sinclair and James Blood."))) == 2
+    with reading_the_generation_once():
+        with django_assert_num_queries(1):
+            assert len(links_in(render("James Blood and Sarah Sinclair."))) == 2
+        with django_assert_num_queries(0):
+            assert len(links_in(render("Sarah Sinclair and James Blood."))) == 2
 
 
 @pytest.fixture
@@ -299,7 +310,7 @@ def test_a_rendering_is_served_from_the_cache_until_something_changes(django_ass
     page = ArticleFactory(lead="[[James Blood]] and [[Grimm]].")
     Page.objects.get(pk=page.pk).lead_html  # noqa: B018
     fresh = Page.objects.get(pk=page.pk)
-    with django_assert_num_queries(0):
+    with reading_the_generation_once(), django_assert_num_queries(0):
         assert "James Blood" in fresh.lead_html
 
 
