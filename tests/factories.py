@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
 from articles.models import Article, Organization
-from wiki.models import Alias, Category, Reference
 from characters.models import Character, CharacterRelationship, Language, Person, Role, VoiceCredit
 from episodes.models import (
     Appearance,
@@ -19,6 +18,7 @@ from episodes.models import (
     WorkCompany,
 )
 from episodes.models import Role as StaffRole
+from wiki.models import Alias, Category, Reference
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from articles.models import Article, Organization
-from wiki.models import Category
 from characters.models import Character, Person
 from episodes.models import Episode, Season
+from wiki.models import Category
 
 MAIN_CHARACTER = "James Blood"
 

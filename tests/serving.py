@@ -80,32 +80,35 @@ def get(port, path, timeout=30):
 def gunicorn(env, workers=2, threads=1, log_path=None, app="heromask_wiki.wsgi", timeout=30):
     """Serve ``app`` (the site by default) with gunicorn on a free port; yield the port."""
     port = free_port()
+    command = [
+        str(GUNICORN),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(timeout),
+        "--error-logfile",
+        "-",
+    ]
+    with serving(command, port, env=env, log_path=log_path):
+        yield port
+
+
+@contextlib.contextmanager
+def serving(command, port, env=None, log_path=None):
+    """Run the server ``command`` listening on ``port`` until it answers a GET
+    of /robots.txt; stop it on leaving."""
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in finally)
-    process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            str(timeout),
-            "--error-logfile",
-            "-",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log_path}")
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}; see {log_path}")
             try:
                 get(port, "/robots.txt", timeout=2)
                 break
@@ -113,7 +116,7 @@ def gunicorn(env, workers=2, threads=1, log_path=None, app="heromask_wiki.wsgi",
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        yield port
+        yield
     finally:
         process.terminate()
         try:

@@ -8,8 +8,6 @@ them. Without them these tests fail under CI and are skipped elsewhere."""
 import contextlib
 import os
 import shutil
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -49,34 +47,10 @@ def varnish(backend_port, tmp_path):
     vcl = tmp_path / "site.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
     port = serving.free_port()
-    log = open(tmp_path / "varnish.log", "w")  # noqa: SIM115 (closed in finally)
-    process = subprocess.Popen(
-        [VARNISHD, "-F", "-j", "none", "-n", str(tmp_path / "varnish"), "-a", f"127.0.0.1:{port}",
-         "-f", str(vcl), "-s", "malloc,32m", "-T", "none"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"varnishd exited: {(tmp_path / 'varnish.log').read_text()}")
-            try:
-                serving.get(port, "/robots.txt", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    command = [VARNISHD, "-F", "-j", "none", "-n", str(tmp_path / "varnish"), "-a", f"127.0.0.1:{port}",
+               "-f", str(vcl), "-s", "malloc,32m", "-T", "none"]  # fmt: skip
+    with serving.serving(command, port, log_path=tmp_path / "varnish.log"):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def from_varnish(headers):
