@@ -87,7 +87,11 @@ WSGI_APPLICATION = "heromask_wiki.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Kept open between requests (a new SQLite connection with its pragmas, or
+        # a PostgreSQL login, costs more than most pages); checked before reuse,
+        # so a restarted database costs no request.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -43,6 +43,7 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter, build_url_re
 from django.core.cache import cache
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -80,7 +81,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "fenced_code", "toc", "sane_lists"]
 # Part of every cache key: change it when the HTML this module produces changes,
 # so a shared cache does not keep serving renderings of the previous code.
-MARKUP_VERSION = 2
+MARKUP_VERSION = 3
 
 # [[Title]] or [[Title|label]]. Inside a table the pipe is written \|, which
 # reaches this pattern as an escape placeholder; handleMatch splits on it.
@@ -91,6 +92,8 @@ ESCAPED_CHAR_RE = re.compile("\x02([0-9]+)\x03")
 TEXT_ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
 RAW_SKIPPED_TAG_RE = re.compile(r"<(/?)(?:a|code|pre)\b", re.IGNORECASE)
 # Automatic links are never made inside these, nor in the text of an existing link.
+_CITATION_MARK_RE = re.compile(r"<sup\b[^>]*>.*?</sup>", re.DOTALL)
+_WHITESPACE_RE = re.compile(r"\s+")
 NO_AUTOLINK_TAGS = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sup"})
 
 
@@ -105,6 +108,8 @@ class Rendering:
     links: tuple = ()
     # The contents box: each h2 as {"id", "text", "children"}, its h3s as children.
     headings: tuple = ()
+    # The text as one line of plain text, without citation marks (descriptions, previews).
+    plain: str = ""
 
 
 EMPTY = Rendering(mark_safe(""))
@@ -187,8 +192,8 @@ def _cache_key(text, page, field, cite_after, generation):
 
 
 def _rendering(entry):
-    html, citations, links, headings = entry
-    return Rendering(mark_safe(html), citations, links, headings)
+    html, citations, links, headings, plain = entry
+    return Rendering(mark_safe(html), citations, links, headings, plain)
 
 
 _BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)")
@@ -221,9 +226,13 @@ def _render(text, page_pk, cite_counts, resolver):
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
         output_format="html",
     )
-    html = md.convert(text)
-    headings = _contents(md.toc_tokens)
-    return _cleaner().clean(html), tuple(state.citations), tuple(state.links), headings
+    html = _cleaner().clean(md.convert(text))
+    return html, tuple(state.citations), tuple(state.links), _contents(md.toc_tokens), _plain(html)
+
+
+def _plain(html):
+    text = strip_tags(_CITATION_MARK_RE.sub("", html))
+    return _WHITESPACE_RE.sub(" ", html_module.unescape(text)).strip()
 
 
 def _contents(tokens):

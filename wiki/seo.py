@@ -7,23 +7,18 @@ through the ``seo`` template tags). Each page kind describes itself
 they share. Structured data is built from the objects the page's view already loaded.
 """
 
-import html
 import json
-import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from wiki.models import Page
 
 SCHEMA_CONTEXT = "https://schema.org"
 DESCRIPTION_LENGTH = 160
-
-_CITATION = re.compile(r"<sup\b[^>]*>.*?</sup>", re.DOTALL)
-_WHITESPACE = re.compile(r"\s+")
 
 # JSON inside <script> must not contain "</script>" or "<!--"; escaping <, >
 # and & as JSON unicode escapes keeps the data identical for a JSON parser.
@@ -32,8 +27,7 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 
 def plain_text(page):
     """The page's lead as one line of plain text, without citation markers."""
-    text = strip_tags(_CITATION.sub("", str(page.lead_html)))
-    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+    return page.rendered_lead.plain
 
 
 def description(page):
