@@ -65,9 +65,11 @@ for model in tables:
                 names.update(constraint.fields)
                 for expression in constraint.expressions:
                     names.update(field_names(expression))
+    # Not a field the code sets (editable=False), such as a page's kind: it
+    # names the page's model, and "episode (2)" is none.
     unique_text[model] = {
         f.attname for f in model._meta.local_concrete_fields
-        if f.name in names and isinstance(f, models.CharField) and not f.choices
+        if f.name in names and isinstance(f, models.CharField) and not f.choices and f.editable
     }
 
 rows_written = 0
