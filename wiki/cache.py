@@ -20,7 +20,6 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -94,9 +93,11 @@ class PageCacheMiddleware:
                 if settings.PAGE_CACHE_ENABLED:
                     cache.set(key, self.entry(response), settings.PAGE_CACHE_SECONDS)
                     response.headers["X-Page-Cache"] = "miss"
-            last_modified = int(generations.changed_at.timestamp()) if generations.changed_at else None
             return get_conditional_response(
-                request, etag=response.headers["ETag"], last_modified=last_modified, response=response
+                request,
+                etag=response.headers["ETag"],
+                last_modified=generations.changed or None,
+                response=response,
             )
 
     @staticmethod
@@ -132,18 +133,15 @@ class PageCacheMiddleware:
             f"stale-while-revalidate={settings.WIKI_STALE_WHILE_REVALIDATE_SECONDS}"
         )
         response.headers["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
-        if generations.changed_at:
-            response.headers["Last-Modified"] = http_date(generations.changed_at.timestamp())
+        if generations.changed:
+            response.headers["Last-Modified"] = http_date(generations.changed)
 
     @staticmethod
     def entry(response):
-        headers = [(name, value) for name, value in response.headers.items() if name.lower() != "set-cookie"]
-        return {"status": response.status_code, "headers": headers, "content": response.content}
+        """What is stored: the response itself (stored pages set no cookies)."""
+        return response
 
     @staticmethod
     def from_entry(entry):
-        response = HttpResponse(entry["content"], status=entry["status"])
-        for name, value in entry["headers"]:
-            response.headers[name] = value
-        response.headers["X-Page-Cache"] = "hit"
-        return response
+        entry.headers["X-Page-Cache"] = "hit"
+        return entry

@@ -14,12 +14,11 @@ for the request); elsewhere each read is one query on a one-row table.
 """
 
 import contextvars
-import datetime
 import secrets
+import time
 from dataclasses import dataclass
 
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import connection, models, transaction
 
 from wiki import frontcache
 
@@ -31,8 +30,8 @@ _remembered = contextvars.ContextVar("wiki_generation", default=None)
 class Generations:
     content: int
     links: int
-    # When content last changed: every page's Last-Modified.
-    changed_at: datetime.datetime = None
+    # When content last changed, in seconds since 1970: every page's Last-Modified.
+    changed: int = 0
 
 
 def _fresh():
@@ -45,8 +44,14 @@ class GenerationManager(models.Manager):
         holder = _remembered.get()
         if holder is not None and holder[0] is not None:
             return holder[0]
-        row = self.filter(pk=_ROW).values_list("content", "links", "changed_at").first() or (0, 0, None)
-        generations = Generations(*row)
+        # Raw SQL: every anonymous request asks, and the ORM would take longer
+        # to build this query than the database takes to answer it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT content, links, changed FROM {self.model._meta.db_table} WHERE id = %s", [_ROW]
+            )
+            row = cursor.fetchone()
+        generations = Generations(*(row or (0, 0, 0)))
         if holder is not None:
             holder[0] = generations
         return generations
@@ -57,7 +62,7 @@ class GenerationManager(models.Manager):
         The new values are random rather than the old plus one: a transaction
         that moved the counters, cached renderings under the new values and
         then rolled back must not have its values handed out again."""
-        changes = {"content": _fresh(), "changed_at": timezone.now()}
+        changes = {"content": _fresh(), "changed": int(time.time())}
         if links:
             changes["links"] = _fresh()
         if not self.filter(pk=_ROW).update(**changes):
@@ -90,7 +95,9 @@ class _Remembering:
 class Generation(models.Model):
     content = models.BigIntegerField(default=1)
     links = models.BigIntegerField(default=1)
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed = models.BigIntegerField(
+        default=0, help_text="When content last changed, in seconds since 1970 (Last-Modified)."
+    )
 
     objects = GenerationManager()
 
