@@ -90,10 +90,7 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
             ids = list(self.values_list("pk", flat=True))
             count = models.QuerySet.update(self, **kwargs)
             if count:
-                Generation.objects.advance(links=bool({"title", "slug", "kind"} & kwargs.keys()))
-                changed = Page.objects.filter(pk__in=ids)
-                changed.sync_links()
-                changed.update_search_index()
+                self._written_in_bulk(ids, names_changed=bool({"title", "slug", "kind"} & kwargs.keys()))
         return count
 
     update.alters_data = True
@@ -109,10 +106,34 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        for page in objs:
-            if type(page) is not Page:
-                page.kind = page.page_kind()
-        return super().bulk_create(objs, *args, **kwargs)
+        """New pages in bulk (plain ``Page`` rows: Django cannot bulk-create
+        a kind's two rows), with their links and search entries."""
+        objs = list(objs)
+        with transaction.atomic():
+            for page in objs:
+                if type(page) is not Page:
+                    page.kind = page.page_kind()
+            created = models.QuerySet.bulk_create(self, objs, *args, **kwargs)
+            self._written_in_bulk([page.pk for page in created], names_changed=True)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic():
+            count = models.QuerySet.bulk_update(self, objs, fields, *args, **kwargs)
+            if count:
+                names_changed = bool({"title", "slug", "kind"} & set(fields))
+                self._written_in_bulk([page.pk for page in objs], names_changed)
+        return count
+
+    def _written_in_bulk(self, ids, names_changed):
+        Generation.objects.advance(links=names_changed)
+        written = Page.objects.filter(pk__in=ids)
+        if names_changed:
+            Page.objects.rebuild_links()
+        else:
+            written.sync_links()
+        written.update_search_index()
 
     def record_loaded(self, summary):
         """The write path for rows saved raw (``loaddata``), these pages among
