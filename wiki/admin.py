@@ -187,11 +187,6 @@ class PageAdmin(admin.ModelAdmin):
             deleted.delete()
         formset.save_m2m()
 
-    def delete_queryset(self, request, queryset):
-        # One page at a time, so each goes through Page.delete().
-        for page in queryset:
-            page.delete()
-
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Lists editors read but never write: the site's own records, and all pages at once."""
