@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.generate import generate
-from tests.serving import BASE_DIR, free_port, gunicorn, run_python, site_environment
+from tests.serving import BASE_DIR, free_port, gunicorn, run_python, serving, site_environment
 
 OUT = BASE_DIR / "bench" / "out"
 LOGS = OUT / "wrk-logs"
@@ -397,7 +397,6 @@ def peer_gunicorn(log_path):
     """django-wiki under the peer venv's gunicorn, from PEER_DIR; yield the port."""
     port = free_port()
     env = peer_environment(PEER_DIR / "peer.sqlite3")
-    log = open(log_path, "w")  # noqa: SIM115 (closed in finally)
     command = [
         str(PEER_VENV / "bin" / "gunicorn"),
         "peer_site:application",
@@ -410,28 +409,8 @@ def peer_gunicorn(log_path):
         "--error-logfile",
         "-",
     ]
-    process = subprocess.Popen(command, cwd=PEER_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the peer's gunicorn exited with {process.returncode}")
-            try:
-                fetch(port, "/robots.txt", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with serving(command, port, env=env, log_path=log_path, cwd=PEER_DIR):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 # The run -----------------------------------------------------------------------------

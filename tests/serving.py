@@ -99,11 +99,11 @@ def gunicorn(env, workers=2, threads=1, log_path=None, app="heromask_wiki.wsgi",
 
 
 @contextlib.contextmanager
-def serving(command, port, env=None, log_path=None):
+def serving(command, port, env=None, log_path=None, cwd=BASE_DIR):
     """Run the server ``command`` listening on ``port`` until it answers a GET
-    of /robots.txt; stop it on leaving."""
+    of /robots.txt (any status); stop it on leaving."""
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 (closed in finally)
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
