@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from characters.models import Character, CharacterRelationship, Person, VoiceCredit
+from characters.models import Character, CharacterRelationship, Membership, Person, VoiceCredit
 from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
 
 
@@ -28,6 +28,15 @@ class CharacterRelationshipInline(RowsWithRelatedMixin, admin.TabularInline):
     verbose_name_plural = "relationships (what each other character is to this one)"
 
 
+class MembershipInline(RowsWithRelatedMixin, admin.TabularInline):
+    model = Membership
+    row_related = ["character", "organization"]
+    extra = 1
+    autocomplete_fields = ["organization"]
+    verbose_name = "affiliation"
+    verbose_name_plural = "affiliations (from the episode that reveals each, until the one that ends it)"
+
+
 class PersonVoiceCreditInline(VoiceCreditInline):
     autocomplete_fields = ["character"]
     verbose_name = "voice role"
@@ -39,8 +48,7 @@ class CharacterAdmin(PageAdmin):
     list_display = [*PageAdmin.list_display, "role", "occupation"]
     list_filter = ["role", "affiliations", *PageAdmin.list_filter]
     search_fields = [*PageAdmin.search_fields, "occupation"]
-    autocomplete_fields = [*PageAdmin.autocomplete_fields, "affiliations"]
-    inlines = [CharacterVoiceCreditInline, CharacterRelationshipInline, AliasInline]
+    inlines = [CharacterVoiceCreditInline, MembershipInline, CharacterRelationshipInline, AliasInline]
 
 
 @admin.register(Person)
@@ -50,7 +58,7 @@ class PersonAdmin(PageAdmin):
 
 @admin.register(CharacterRelationship)
 class CharacterRelationshipAdmin(admin.ModelAdmin):
-    list_display = ["character", "description", "related_character"]
+    list_display = ["character", "description", "related_character", "revealed_at", "ended_at"]
     list_select_related = ["character", "related_character"]
     search_fields = ["character__title", "related_character__title", "description"]
     autocomplete_fields = ["character", "related_character"]

@@ -4,7 +4,9 @@ two page kinds of the wiki engine, and the rows that relate them."""
 from django.db import models
 from django.db.models import Prefetch
 
+from wiki import reading
 from wiki.models import Page, PageData, PageDataQuerySet, PageQuerySet, page_link
+from wiki.models.records import RevealField
 
 # Wikidata's item for "fictional character": schema.org has no such type, so
 # characters are Persons whose additionalType says they are fictional.
@@ -67,7 +69,9 @@ class Character(Page):
 
     role = models.CharField(max_length=20, choices=Role.choices)
     occupation = models.CharField(max_length=200, blank=True)
-    affiliations = models.ManyToManyField("articles.Organization", blank=True, related_name="members")
+    affiliations = models.ManyToManyField(
+        "articles.Organization", through="Membership", blank=True, related_name="members"
+    )
 
     objects = CharacterQuerySet.as_manager()
 
@@ -122,7 +126,64 @@ class Character(Page):
         return [data]
 
 
-class CharacterRelationship(PageData):
+class StoryFact(PageData):
+    """A fact of the story that holds from the episode that reveals it
+    (``revealed_at``) until the episode that ends it (``ended_at``), if any."""
+
+    revealed_at = RevealField(verbose_name="revealed in", help_text="Empty: known from the premise.")
+    ended_at = RevealField(
+        verbose_name="ended in", help_text="Empty: it still holds at the end of the story."
+    )
+
+    class Meta:
+        abstract = True
+        constraints = []
+
+    def holds_until(self):
+        """The label of the episode that ends the fact, if the reader has seen it end."""
+        limit = reading.current()
+        if self.ended_at is not None and limit.shows(self.ended_at):
+            return reading.Timeline.label(self.ended_at)
+        return ""
+
+
+class StoryFactQuerySet(PageDataQuerySet):
+    def at_limit(self):
+        """The facts revealed by the reader's limit (an ended fact is still shown, as ended)."""
+        return self.revealed()
+
+
+def fact_order_constraint(name):
+    return models.CheckConstraint(
+        condition=models.Q(ended_at__isnull=True)
+        | models.Q(revealed_at__isnull=True)
+        | models.Q(ended_at__gt=models.F("revealed_at")),
+        name=name,
+    )
+
+
+class Membership(StoryFact):
+    """A character belongs to an organization, from one episode, perhaps until another."""
+
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        "articles.Organization", on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    objects = StoryFactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["character", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["character", "organization"], name="membership_unique"),
+            fact_order_constraint("membership_ends_after_it_starts"),
+        ]
+
+    def __str__(self):
+        return f"{self.character} – {self.organization}"
+
+
+class CharacterRelationship(StoryFact):
     """How one character stands to another, read from the character's side."""
 
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="relationships")
@@ -130,6 +191,8 @@ class CharacterRelationship(PageData):
     description = models.CharField(
         max_length=100, help_text='What the related character is to this one, e.g. "mentor", "father".'
     )
+
+    objects = StoryFactQuerySet.as_manager()
 
     class Meta:
         ordering = ["character", "related_character"]
@@ -141,6 +204,7 @@ class CharacterRelationship(PageData):
                 condition=~models.Q(character=models.F("related_character")),
                 name="relationship_not_to_self",
             ),
+            fact_order_constraint("relationship_ends_after_it_starts"),
         ]
 
     def __str__(self):

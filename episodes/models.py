@@ -356,6 +356,14 @@ class EpisodeQuerySet(PageQuerySet):
             Prefetch("appearances", queryset=Appearance.objects.select_related("character"))
         )
 
+    def timeline(self):
+        """The points of the story a reader can stop at (``wiki.reading``): the
+        episodes of the series in order, as (number across the series, code, label)."""
+        return [
+            (episode.number_overall, f"s{episode.season.number}e{episode.number}", episode.position_label)
+            for episode in self.in_order().filter(season__work__medium=Work.Medium.ANIME)
+        ]
+
     def for_page(self):
         return (
             self.in_order()
@@ -419,6 +427,14 @@ class Episode(Page):
     @property
     def display_name(self):
         return self.name or f"Episode {self.number}"
+
+    @property
+    def position_label(self):
+        return f"Season {self.season.number}, Episode {self.number}"
+
+    def text_revealed_at(self):
+        # An episode's summary tells what happens in it.
+        return self.number_overall
 
     def previous(self):
         return (

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "heromask_wiki.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, whose key includes the reader's limit.
+    "wiki.reading.ReadingLimitMiddleware",
     # Outside sessions, CSRF and auth, so a cached page is served without
     # touching them, and the response it stores is the final one (cookies included).
     "wiki.cache.PageCacheMiddleware",
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wiki.reading.context",
             ],
         },
     },
@@ -200,6 +203,8 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 WIKI_SITE_NAME = "Hero Mask Wiki"
 WIKI_HOME_PAGE = ("work", os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask"))
 WIKI_NEW_PAGE_KIND = "article"
+# The points of the story a reader can stop at (wiki.reading).
+WIKI_TIMELINE = "episodes.Episode"
 
 LOGGING = {
     "version": 1,

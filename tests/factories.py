@@ -7,7 +7,15 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
 from articles.models import Article, Organization
-from characters.models import Character, CharacterRelationship, Language, Person, Role, VoiceCredit
+from characters.models import (
+    Character,
+    CharacterRelationship,
+    Language,
+    Membership,
+    Person,
+    Role,
+    VoiceCredit,
+)
 from episodes.models import (
     Appearance,
     Episode,
@@ -182,3 +190,23 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     medium = Release.Medium.STREAMING
     region = "Worldwide"
     start_date = datetime.date(2018, 12, 3)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    character = factory.SubFactory(CharacterFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+def make_series(seasons=(3, 2)):
+    """A work with seasons of the given episode counts, numbered across the
+    series from 1: the story's timeline (``wiki.reading``). Returns the episodes in order."""
+    work = WorkFactory(medium="anime")
+    episodes = []
+    for season_number, count in enumerate(seasons, start=1):
+        season = SeasonFactory(work=work, number=season_number)
+        for number in range(1, count + 1):
+            episodes.append(EpisodeFactory(season=season, number=number, number_overall=len(episodes) + 1))
+    return episodes

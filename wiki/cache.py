@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from wiki import reading
 from wiki.models import Generation
 
 STORABLE_VARY = {"cookie", "accept-encoding"}
@@ -54,8 +55,10 @@ def code_fingerprint():
 
 
 def page_key(request, generation):
+    """Pages differ by address and by the reader's limit (``wiki.reading``)."""
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{code_fingerprint()}:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
+    limit = reading.current().cache_key
+    return f"page:{code_fingerprint()}:{generation}:{limit}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 @memoize
@@ -76,7 +79,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         with Generation.objects.remember_during():
-            if not self.is_anonymous_read(request):
+            if not self.is_anonymous_read(request) or reading.current().note:
                 return self.get_response(request)
             generations = Generation.objects.current()
             key = page_key(request, generations.content)

@@ -6,7 +6,8 @@ from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from wiki.models import Revision
+from wiki import reading
+from wiki.models import Page, Revision
 
 FEED_LENGTH = 50
 
@@ -19,13 +20,18 @@ class RecentChangesFeed(Feed):
     feed_url = reverse_lazy("wiki:recent_feed")
 
     def items(self):
-        return Revision.objects.recent()[:FEED_LENGTH]
+        # At a reading limit (``?upto=`` in the feed's address), only the pages the reader has met.
+        return Revision.objects.recent().filter(page__in=Page.objects.met())[:FEED_LENGTH]
 
     def item_title(self, revision):
         return f"{revision.title} (revision {revision.number})"
 
     def item_description(self, revision):
         # Atom summaries are HTML; the edit summary is plain text an editor typed.
+        if not reading.current().is_everything:
+            return (
+                "<p>Edit summaries are not shown at a reading limit: they may tell any part of the story.</p>"
+            )
         summary = escape(revision.summary) if revision.summary else "No edit summary."
         return f"<p>{summary}</p><p>{revision.size_change:+d} characters.</p>"
 

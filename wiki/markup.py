@@ -33,6 +33,7 @@ import functools
 import hashlib
 import html as html_module
 import re
+import secrets
 import threading
 import xml.etree.ElementTree as etree
 from collections import Counter
@@ -120,30 +121,30 @@ def render_markdown(text, *, resolver, page=None, field="text") -> SafeString:
     return render(text, resolver=resolver, page=page, field=field).html
 
 
-def render(text, *, resolver, page=None, field="text", cite_after=()):
+def render(text, *, resolver, page=None, field="text", cite_after=(), limit=None):
     """Render ``text`` (of ``page``'s ``field``, if it belongs to a page), cached.
 
     ``page`` keeps automatic linking from linking the page to itself;
     ``cite_after`` are the citations of the text shown before this one on the
-    same page, so citation anchors stay unique across lead and body."""
+    same page, so citation anchors stay unique across lead and body.
+    ``limit`` (a ``wiki.reading.Limit``; None for everything) is how far the
+    reader has watched: passages revealed after it are left out."""
     if not text:
         return EMPTY
-    key = _cache_key(text, page, field, cite_after, resolver.generation)
+    key = _cache_key(text, page, field, cite_after, resolver, limit)
     cached = cache.get(key)
     if cached is None:
-        cached = _render(text, _pk(page), Counter(cite_after), resolver)
+        cached = _render(text, _pk(page), Counter(cite_after), resolver, field, limit)
         cache.set(key, cached)
     return _rendering(cached)
 
 
-def prerender(pages, resolver, fields=("lead",)):
-    """Render ``fields`` ("lead", "body") of many pages exactly as
-    ``Page.rendered_lead`` and ``Page.rendered_body`` do, and keep each
-    rendering on its page, where ``page.lead_html`` and ``page.body_html`` find it.
-
-    Renderings come from the cache with one lookup; the wiki links of all the
-    texts that were not cached are resolved with one query, whatever the
-    number of pages. Returns the pages."""
+def prerender(pages, resolver, fields=("lead",), limit=None, slot=None):
+    """Render ``fields`` ("lead", "body") of many pages exactly as ``render``
+    does for each, and keep each rendering in ``slot(page)`` (a dict, keyed by
+    field), where the page finds it. Renderings come from the cache with one
+    lookup; the wiki links of all the texts that were not cached are resolved
+    with one query, whatever the number of pages. Returns the pages."""
     pages = list(pages)
     # A body's citation marks are numbered on from its lead's.
     stages = ("lead", "body") if "body" in fields else ("lead",)
@@ -151,11 +152,10 @@ def prerender(pages, resolver, fields=("lead",)):
         title for page in pages for field in stages for title in _written_titles(getattr(page, field))
     )
     for field in stages:
-        attribute = f"rendered_{field}"
-        todo = [page for page in pages if attribute not in page.__dict__]
-        cite_after = {id(page): page.rendered_lead.citations if field == "body" else () for page in todo}
+        todo = [page for page in pages if field not in slot(page)]
+        cite_after = {id(page): slot(page)["lead"].citations if field == "body" else () for page in todo}
         keys = {
-            id(page): _cache_key(getattr(page, field), page, field, cite_after[id(page)], batch.generation)
+            id(page): _cache_key(getattr(page, field), page, field, cite_after[id(page)], batch, limit)
             for page in todo
             if getattr(page, field)
         }
@@ -164,15 +164,14 @@ def prerender(pages, resolver, fields=("lead",)):
         for page in todo:
             key = keys.get(id(page))
             if key is None:
-                page.__dict__[attribute] = EMPTY
+                slot(page)[field] = EMPTY
                 continue
             entry = cached.get(key) or rendered.get(key)
             if entry is None:
                 entry = rendered[key] = _render(
-                    getattr(page, field), _pk(page), Counter(cite_after[id(page)]), batch
+                    getattr(page, field), _pk(page), Counter(cite_after[id(page)]), batch, field, limit
                 )
-            # What Page.rendered_lead / rendered_body (cached properties) would compute.
-            page.__dict__[attribute] = _rendering(entry)
+            slot(page)[field] = _rendering(entry)
         cache.set_many(rendered)
     return pages
 
@@ -181,13 +180,19 @@ def _pk(page):
     return page.pk if page is not None else None
 
 
-def _cache_key(text, page, field, cite_after, generation):
+def _cache_key(text, page, field, cite_after, resolver, limit):
     digest = hashlib.blake2b(digest_size=16)
     digest.update(text.encode())
     digest.update(repr(tuple(cite_after)).encode())
     version = getattr(page, "version", 0) if page is not None else 0
+    if limit is None or limit.position is None and not limit.shown:
+        generation, at = resolver.generation, "all"
+    else:
+        # Which pages a limit hides changes with any edit, not only with names.
+        generation, at = resolver.content_generation, limit.cache_key
     return (
-        f"wiki:markup:{MARKUP_VERSION}:{generation}:{_pk(page) or '-'}:{version}:{field}:{digest.hexdigest()}"
+        f"wiki:markup:{MARKUP_VERSION}:{generation}:{at}:{_pk(page) or '-'}:{version}:{field}:"
+        f"{digest.hexdigest()}"
     )
 
 
@@ -219,14 +224,15 @@ def _written_titles(text):
             yield written.partition("|")[0]
 
 
-def _render(text, page_pk, cite_counts, resolver):
-    state = _RenderState(page_pk=page_pk, cite_counts=cite_counts, resolver=resolver)
+def _render(text, page_pk, cite_counts, resolver, field="text", limit=None):
+    state = _RenderState(page_pk=page_pk, cite_counts=cite_counts, resolver=resolver, limit=limit)
+    text, notices = _Passages(resolver, field, limit).apply(text)
     md = markdown.Markdown(
         extensions=[*MARKDOWN_EXTENSIONS, _WikiExtension(state)],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
         output_format="html",
     )
-    html = _cleaner().clean(md.convert(text))
+    html = notices.insert(_cleaner().clean(md.convert(text)))
     return html, tuple(state.citations), tuple(state.links), _contents(md.toc_tokens), _plain(html)
 
 
@@ -257,13 +263,130 @@ def _contents(tokens):
     return tuple(sections)
 
 
+# Passages revealed later in the story ------------------------------------------
+
+# A passage of the story revealed at a point of it, written around Markdown:
+#   inline:  {{reveal s2e3|the text}}            (within one paragraph)
+#   block:   {{reveal s2e3}}                     (on a line of its own)
+#            paragraphs, lists, tables...
+#            {{/reveal}}                         (on a line of its own)
+# The code names a point of the story (``wiki.reading``); one the timeline
+# does not know counts as revealed after every episode.
+REVEAL_BLOCK_RE = re.compile(
+    r"^[ \t]*\{\{reveal[ \t]+([^\s|{}]{1,20})[ \t]*\}\}[ \t]*\n(.*?)\n[ \t]*\{\{/reveal\}\}[ \t]*$",
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
+)
+REVEAL_INLINE_RE = re.compile(
+    r"\{\{reveal[ \t]+([^\s|{}]{1,20})[ \t]*\|((?:(?!\}\}|\n[ \t]*\n).)*)\}\}",
+    re.DOTALL | re.IGNORECASE,
+)
+# Where a passage's code names no point of the story.
+AFTER_EVERY_EPISODE = 32767
+
+
+def passage_positions(text, resolver):
+    """The positions at which the passages of ``text`` are revealed."""
+    return {
+        _position(match.group(1), resolver)
+        for pattern in (REVEAL_BLOCK_RE, REVEAL_INLINE_RE)
+        for match in pattern.finditer(text or "")
+    }
+
+
+def source_at(text, resolver, position):
+    """``text`` without the passages revealed after ``position`` (None: all are kept),
+    and without the reveal markers: what a reader at that point may read."""
+
+    def keep(match):
+        shown = position is None or _position(match.group(1), resolver) <= position
+        return match.group(2) if shown else ""
+
+    return REVEAL_INLINE_RE.sub(keep, REVEAL_BLOCK_RE.sub(keep, text or ""))
+
+
+def _position(code, resolver):
+    position = resolver.reveal_position(code.lower())
+    return AFTER_EVERY_EPISODE if position is None else position
+
+
+class _Passages:
+    """Takes the passages out of a text before Markdown reads it, and puts what
+    stands in their place into the sanitised HTML: a hidden passage becomes a
+    note saying when it is revealed, with a link to show it once; a passage
+    shown once is marked as such; the others are plain text."""
+
+    def __init__(self, resolver, field, limit):
+        self.resolver = resolver
+        self.field = field
+        self.limit = limit
+        # Tokens of letters and digits pass Markdown and bleach untouched; an
+        # editor cannot guess them, so cannot forge a note.
+        self.nonce = f"zq{secrets.token_hex(8)}"
+        self.count = 0
+        self.html = {}
+
+    def apply(self, text):
+        if "{{" not in text:
+            return text, self
+        text = REVEAL_BLOCK_RE.sub(partial(self.replace, block=True), text)
+        return REVEAL_INLINE_RE.sub(partial(self.replace, block=False), text), self
+
+    def replace(self, match, block):
+        self.count += 1
+        passage_id = f"{self.field}-{self.count}"
+        position = _position(match.group(1), self.resolver)
+        inner = match.group(2)
+        limit = self.limit
+        if limit is None or limit.position is None or position <= limit.position:
+            return f"\n\n{inner}\n\n" if block else inner
+        label = html_module.escape(self.resolver.reveal_label(position))
+        show = f"?show={passage_id}#{passage_id}"
+        if passage_id in limit.shown:
+            opening, closing = self.token("o"), self.token("c")
+            tag = "div" if block else "span"
+            note = f"Revealed in {label}; shown at your request."
+            self.html[opening] = f'<{tag} class="shown-passage" id="{passage_id}">' + (
+                f'<p class="shown-passage__note">{note}</p>'
+                if block
+                else f'<span class="shown-passage__note">[{note}]</span> '
+            )
+            self.html[closing] = f"</{tag}>"
+            if block:
+                return f"\n\n{opening}\n\n{inner}\n\n{closing}\n\n"
+            return f"{opening}{inner}{closing}"
+        token = self.token("h")
+        if block:
+            self.html[token] = (
+                f'<div class="hidden-passage" id="{passage_id}"><p>A passage revealed in {label} is hidden '
+                f'at your reading limit. <a href="{show}">Show it once</a></p></div>'
+            )
+            return f"\n\n{token}\n\n"
+        self.html[token] = (
+            f'<span class="hidden-passage" id="{passage_id}">[revealed in {label}: '
+            f'<a href="{show}">show once</a>]</span>'
+        )
+        return token
+
+    def token(self, kind):
+        return f"{self.nonce}{kind}{self.count}"
+
+    def insert(self, html):
+        for token, replacement in self.html.items():
+            html = html.replace(f"<p>{token}</p>", replacement).replace(token, replacement)
+        return html
+
+
 class _RenderState:
     """What one rendering collects while Markdown walks the text."""
 
-    def __init__(self, page_pk, cite_counts, resolver):
+    def __init__(self, page_pk, cite_counts, resolver, limit=None):
         self.page_pk = page_pk
         self.cite_counts = cite_counts
         self.resolver = resolver
+        # Pages the reader has not met yet at the limit: their names are not shown.
+        self.unmet = (
+            resolver.unmet(limit) if limit is not None and limit.position is not None else frozenset()
+        )
         self.citations = []
         self.wiki_links = []
         self.links = []
@@ -341,12 +464,29 @@ class _LinkTreeprocessor(Treeprocessor):
                 element.set("class", "new")
                 element.set("title", f"{title} (page does not exist)")
                 self.state.links.append((title, None))
+            elif target.pk in self.state.unmet:
+                _make_unmet(element)
+                self.state.links.append((title, target.pk))
             else:
                 element.set("href", target.url)
                 element.set("title", target.title)
                 self.state.links.append((title, target.pk))
                 linked[element] = target.pk
         return linked
+
+
+UNMET_TEXT = "[not met yet]"
+
+
+def _make_unmet(element):
+    """Turn ``element`` into the stand-in for a name the reader has not met yet."""
+    element.tag = "span"
+    element.attrib.clear()
+    element.set("class", "unmet")
+    element.text = AtomicString(UNMET_TEXT)
+    for child in list(element):
+        element.remove(child)
+    return element
 
 
 def autolink_pattern(names):
@@ -417,6 +557,15 @@ class _AutoLinker:
             position = 0
             for match in self.pattern.finditer(piece):
                 target = self.names[match.group(0)]
+                if target.pk in self.state.unmet:
+                    # Every mention of a name the reader has not met yet is hidden, not only the first.
+                    if target.pk not in self.linked:
+                        self.linked.add(target.pk)
+                        self.state.links.append((match.group(0), target.pk))
+                    emit(piece[position : match.start()])
+                    links.append(_make_unmet(etree.Element("span")))
+                    position = match.end()
+                    continue
                 if target.pk in self.linked:
                     continue
                 self.linked.add(target.pk)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("random/", views.RandomPageView.as_view(), name="random"),
     path("go/<path:title>/", views.GoView.as_view(), name="go"),
     path("pages/<int:pk>/links/", views.BacklinksView.as_view(), name="backlinks"),
+    path("reading/", views.ReadingLimitView.as_view(), name="reading"),
 ]
 
 

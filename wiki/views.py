@@ -2,21 +2,22 @@
 history, diffs, reverts, recent changes, "What links here", redirects and
 the friendly error page."""
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 
-from wiki import history
+from wiki import history, reading
 from wiki.models import Category, Page, Revision, TitleResolver
 from wiki.models.pages import UNRECORDED_SUMMARY
 from wiki.search import queries as search
@@ -34,12 +35,28 @@ class PageDetailView(DetailView):
         return self.model.objects.for_page()
 
     def get_template_names(self):
+        if not self.object.is_met():
+            return ["wiki/unmet.html"]
         return [self.model.detail_template_name()]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.object.get_context(self.request))
+        if self.object.is_met():
+            context.update(self.object.get_context(self.request))
         return context
+
+
+class FullHistoryMixin:
+    """Old versions, diffs and edit summaries show every text in full, whatever
+    the reader's limit; at a limit they wait until the reader asks for them."""
+
+    gate_template_name = "wiki/full_history_gate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        limit = reading.current()
+        if limit.is_everything or "page" in limit.shown:
+            return super().dispatch(request, *args, **kwargs)
+        return render(request, self.gate_template_name, {"view_title": self.gate_title}, status=200)
 
 
 class PageListView(ListView):
@@ -50,7 +67,7 @@ class PageListView(ListView):
     extra_context = {"view_title": "All pages"}
 
     def get_queryset(self):
-        return Page.objects.order_by("title")
+        return Page.objects.met().order_by("title")
 
 
 class CategoryDetailView(DetailView):
@@ -97,12 +114,13 @@ def suggest(request):
     return JsonResponse({"query": query.text, "results": search.suggest(query)})
 
 
-class PageHistoryView(ListView):
+class PageHistoryView(FullHistoryMixin, ListView):
     """Every saved revision of one page, newest first, to compare or revert."""
 
     template_name = "wiki/history.html"
     context_object_name = "revisions"
     paginate_by = 50
+    gate_title = "Page history"
 
     def get_queryset(self):
         self.page = get_object_or_404(Page, pk=self.kwargs["pk"])
@@ -118,10 +136,11 @@ class PageHistoryView(ListView):
         )
 
 
-class PageDiffView(TemplateView):
+class PageDiffView(FullHistoryMixin, TemplateView):
     """What changed between two revisions of a page (``?from=N&to=M``), field by field."""
 
     template_name = "wiki/diff.html"
+    gate_title = "Changes between versions"
 
     def get_context_data(self, **kwargs):
         page = get_object_or_404(Page, pk=self.kwargs["pk"])
@@ -156,7 +175,7 @@ class RevertView(UserPassesTestMixin, View):
         return redirect("wiki:history", pk=pk)
 
 
-class RecentChangesView(ListView):
+class RecentChangesView(FullHistoryMixin, ListView):
     """Every page's edits, newest first."""
 
     template_name = "wiki/recent_changes.html"
@@ -164,7 +183,7 @@ class RecentChangesView(ListView):
     paginate_by = 50
     queryset = Revision.objects.recent()
     extra_context = {"view_title": "Recent changes"}
-    extra_context = {"view_title": "Recent changes"}
+    gate_title = "Recent changes"
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -191,14 +210,54 @@ class GoView(View):
 
 
 class BacklinksView(DetailView):
-    """ "What links here": the pages whose text links to this one."""
+    """ "What links here": the pages whose text links to this one, as far as the reader has read."""
 
     model = Page
     context_object_name = "page"
     template_name = "wiki/backlinks.html"
 
+    def get_template_names(self):
+        return [self.template_name if self.object.is_met() else "wiki/unmet.html"]
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(linking_pages=Page.objects.linking_to(self.object), **kwargs)
+
+
+class ReadingLimitView(TemplateView):
+    """``/reading/``: what the reading limit is, and the form every page's
+    control sends (``?upto=s1e8&next=/characters/james-blood/``), which saves
+    the limit in a cookie and goes back to ``next``."""
+
+    template_name = "wiki/reading.html"
+    extra_context = {"view_title": "How far have you watched?"}
+
+    def get(self, request, *args, **kwargs):
+        if reading.PARAMETER not in request.GET:
+            return super().get(request, *args, **kwargs)
+        limit = reading.parse(request.GET.get(reading.PARAMETER, "").strip().lower())
+        if limit is None:
+            context = self.get_context_data(
+                error=f"“{reading.describe(request.GET.get(reading.PARAMETER, ''))}” is not a point of the "
+                "story. Choose one from the list."
+            )
+            return self.render_to_response(context, status=400)
+        response = redirect(self.next_url(request))
+        reading.remember(response, limit)
+        return response
+
+    @staticmethod
+    def next_url(request):
+        """Where the reader came from, without a limit in its address (the cookie now says it)."""
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}
+        ) or not target.startswith("/"):
+            return "/"
+        parts = urlsplit(target)
+        query = QueryDict(parts.query, mutable=True)
+        query.pop(reading.PARAMETER, None)
+        query.pop(reading.SHOW_PARAMETER, None)
+        return urlunsplit(("", "", parts.path, query.urlencode(), ""))
 
 
 class HomePageView(PageDetailView):

@@ -38,9 +38,9 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
-from wiki import titles
+from wiki import reading, titles
 from wiki.models.generation import Generation
-from wiki.models.records import Alias, PageDataQuerySet
+from wiki.models.records import Alias, PageDataQuerySet, RevealField
 from wiki.models.revisions import PageHistoryMixin, PageLink, Revision
 from wiki.models.text import PageTextMixin, TitleQuerySetMixin, TitleResolver
 from wiki.search import index as search_index
@@ -65,13 +65,21 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
     def with_categories(self):
         return self.prefetch_related("categories")
 
+    def met(self):
+        """The pages a reader at their limit (``wiki.reading.current()``) has met."""
+        return self.revealed()
+
     def linking_to(self, page):
-        """Pages whose text links to ``page``, by wiki link or automatic link, A to Z."""
-        return self.filter(outgoing_links__target=page).distinct().order_by("title")
+        """Pages the reader has met whose text, as far as the reader has read,
+        links to ``page`` by wiki link or automatic link, A to Z."""
+        limit = reading.current()
+        links = PageLink.objects.filter(target=page).filter(limit.q()).values("source")
+        return self.met().filter(pk__in=links).order_by("title")
 
     def random(self):
-        """One page picked at random in one query; ORDER BY RANDOM() is fine at a wiki's size."""
-        return self.order_by("?").only("kind", "slug").first()
+        """One page the reader has met, picked at random in one query; ORDER BY
+        RANDOM() is fine at a wiki's size."""
+        return self.met().order_by("?").only("kind", "slug").first()
 
     def mentioning(self, names):
         """Pages whose lead or body contains one of ``names`` (ignoring case)."""
@@ -229,6 +237,14 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
     )
     body = models.TextField(blank=True, help_text="Markdown. The rest of the page.")
     categories = models.ManyToManyField("wiki.Category", blank=True, related_name="pages")
+    revealed_at = RevealField(
+        verbose_name="first met in",
+        help_text=(
+            "The episode in which the story first shows or names this page's subject; empty if "
+            "it is known from the premise, or is not part of the story (a studio, a voice actor). "
+            "Readers who have not watched so far are told the page exists, and nothing more."
+        ),
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Incremented on every save; used to detect edit conflicts."
     )
@@ -272,8 +288,7 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
         adding = self._state.adding
         if type(self) is not Page:
             self.kind = self.page_kind()
-        self.__dict__.pop("rendered_lead", None)
-        self.__dict__.pop("rendered_body", None)
+        self.forget_renderings()
         with transaction.atomic():
             names_before = None
             if not adding:
@@ -329,6 +344,15 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
     @staticmethod
     def url_for(kind, slug):
         return f"{_url_prefix(kind)}{slug}/"
+
+    def is_met(self):
+        """Whether the reader (at ``wiki.reading.current()``) has met the page's subject."""
+        limit = reading.current()
+        return limit.shows(self.revealed_at) or "page" in limit.shown
+
+    @property
+    def revealed_label(self):
+        return reading.Timeline.label(self.revealed_at)
 
     @property
     def is_home_page(self):

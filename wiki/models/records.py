@@ -11,11 +11,34 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from wiki import reading
 from wiki.models.generation import Generation
+
+
+class RevealField(models.PositiveSmallIntegerField):
+    """The point of the story (``wiki.reading``) that reveals a fact: its
+    position, chosen in forms by its label ("Season 1, Episode 8"); empty
+    means known from the premise, before the first episode."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs["choices"] = reading.Timeline.choices
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        # The choices are the episodes in the database, not part of the schema.
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, path, args, kwargs
 
 
 class PageDataQuerySet(models.QuerySet):
     """Bulk writes tell the caches too."""
+
+    def revealed(self, field="revealed_at"):
+        """The rows the reader's limit (``wiki.reading.current()``) shows by ``field``."""
+        return self.filter(reading.current().q(field))
 
     def update(self, **kwargs):
         with transaction.atomic():
@@ -73,14 +96,16 @@ class PageData(models.Model):
 
 class CategoryQuerySet(PageDataQuerySet):
     def with_page_counts(self):
+        """Each category with ``page_count``, the pages in it the reader has met."""
+        met = reading.current().q("pages__revealed_at")
         # A Count() annotation drops Meta.ordering, so the order is set again.
-        return self.annotate(page_count=models.Count("pages")).order_by("name")
+        return self.annotate(page_count=models.Count("pages", filter=met)).order_by("name")
 
     def with_pages(self):
-        """Each category with its pages, grouped by kind, A to Z within a kind."""
+        """Each category with the pages in it the reader has met, grouped by kind, A to Z within a kind."""
         page_model = self.model._meta.get_field("pages").related_model
         return self.prefetch_related(
-            models.Prefetch("pages", queryset=page_model.objects.order_by("kind", "title"))
+            models.Prefetch("pages", queryset=page_model.objects.met().order_by("kind", "title"))
         )
 
 

@@ -109,6 +109,9 @@ class PageLink(models.Model):
         "wiki.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="incoming_links"
     )
     target_title = models.CharField(max_length=200)
+    # From which point of the story a reader sees the link (None: from the
+    # premise): a link in a passage revealed later is not shown before.
+    revealed_at = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["source", "target_title"]

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.html import format_html
 
-from wiki import markup, titles
+from wiki import markup, reading, titles
 from wiki.models.generation import Generation
 from wiki.models.records import Alias, Reference
 from wiki.models.revisions import PageLink
@@ -68,25 +68,82 @@ class TitleQuerySetMixin:
 class PageTextMixin:
     """A page's rendered text, references and links, for ``Page``."""
 
-    @cached_property
-    def rendered_lead(self):
-        return markup.render(self.lead, resolver=TitleResolver(), page=self, field="lead")
+    # The lead and body are rendered at the reading limit of the request
+    # (``wiki.reading.current()``); a page kept across limits keeps one
+    # rendering per limit.
 
-    @cached_property
+    @property
+    def rendered_lead(self):
+        return self._rendering("lead")
+
+    @property
     def rendered_body(self):
-        return markup.render(
-            self.body,
-            resolver=TitleResolver(),
-            page=self,
-            field="body",
-            cite_after=self.rendered_lead.citations,
+        return self._rendering("body")
+
+    def _rendering(self, field):
+        limit = reading.current()
+        renderings = self.renderings_at(limit)
+        if field not in renderings:
+            if not self.text_shown_at(limit):
+                renderings[field] = self.hidden_text(field, limit)
+            else:
+                renderings[field] = markup.render(
+                    getattr(self, field),
+                    resolver=TitleResolver(),
+                    page=self,
+                    field=field,
+                    cite_after=self.rendered_lead.citations if field == "body" else (),
+                    limit=limit,
+                )
+        return renderings[field]
+
+    def renderings_at(self, limit):
+        """The renderings of the page's fields kept for ``limit``, by field."""
+        return self.__dict__.setdefault("_renderings", {}).setdefault(limit, {})
+
+    def forget_renderings(self):
+        self.__dict__.pop("_renderings", None)
+
+    def text_shown_at(self, limit):
+        return limit.shows(self.text_revealed_at()) or "page" in limit.shown
+
+    def text_revealed_at(self):
+        """Where in the story the whole text of the page is revealed (None: the
+        premise); a kind whose text tells one episode says which."""
+        return None
+
+    def hidden_text(self, field, limit):
+        """What stands for a text revealed after the reader's limit."""
+        if field == "body" or not self.lead:
+            return markup.EMPTY
+        label = reading.Timeline.label(self.text_revealed_at())
+        return markup.Rendering(
+            format_html(
+                '<p class="hidden-passage" id="page">Revealed in {}: hidden at your reading limit. '
+                '<a href="?show=page#page">Show it once</a></p>',
+                label,
+            ),
+            plain=f"Revealed in {label}.",
         )
 
     @staticmethod
     def prerender(pages, fields=("lead",)):
         """Render the ``fields`` of many pages (an episode table's summaries) with
         one query for all their links; see ``wiki.markup.prerender``."""
-        return markup.prerender(pages, TitleResolver(), fields)
+        limit = reading.current()
+        pages = list(pages)
+        for page in pages:
+            if not page.text_shown_at(limit):
+                for field in ("lead", "body"):
+                    page.renderings_at(limit)[field] = page.hidden_text(field, limit)
+        markup.prerender(
+            [page for page in pages if page.text_shown_at(limit)],
+            TitleResolver(),
+            fields,
+            limit=limit,
+            slot=lambda page: page.renderings_at(limit),
+        )
+        return pages
 
     @property
     def lead_html(self):
@@ -118,16 +175,43 @@ class PageTextMixin:
         return references
 
     def links_in_text(self, resolver=None):
-        """Unsaved ``PageLink`` rows for every wiki link and automatic link in the lead and body."""
-        if resolver is not None:
-            markup.prerender([self], resolver, fields=("lead", "body"))
+        """Unsaved ``PageLink`` rows for every wiki link and automatic link in the
+        lead and body, each with the point of the story from which a reader
+        sees it (``revealed_at``: None if from the premise)."""
+        resolver = resolver or TitleResolver()
+        with reading.everything():
+            links = self._links_at(reading.EVERYTHING, resolver)
+        revealed = {}
+        positions = markup.passage_positions(self.lead, resolver) | markup.passage_positions(
+            self.body, resolver
+        )
+        if positions:
+            for position in sorted({0, *positions}):
+                level = reading.Limit(position, f"p{position}", "")
+                for key in self._links_at(level, resolver):
+                    revealed.setdefault(key, position or None)
+        page = self.specific if type(self).__name__ == "Page" else self
+        text_revealed_at = page.text_revealed_at()
+        rows = []
+        for key, (title, pk) in links.items():
+            position = revealed.get(key)
+            if text_revealed_at is not None:
+                position = max(position or 0, text_revealed_at)
+            rows.append(PageLink(source_id=self.pk, target_id=pk, target_title=title, revealed_at=position))
+        return rows
+
+    def _links_at(self, limit, resolver):
+        """``{lowercased title: (title as written, page pk or None)}`` of the links
+        in the lead and body as a reader at ``limit`` has them."""
+        renderings = {}
+        markup.prerender([self], resolver, fields=("lead", "body"), limit=limit, slot=lambda page: renderings)
         links = {}
-        for title, pk in (*self.rendered_lead.links, *self.rendered_body.links):
+        for title, pk in (*renderings["lead"].links, *renderings["body"].links):
             title = title[: titles.TITLE_MAX_LENGTH]
             key = title.lower()
             if key not in links or links[key][1] is None:
                 links[key] = (title, pk)
-        return [PageLink(source_id=self.pk, target_id=pk, target_title=title) for title, pk in links.values()]
+        return links
 
     def sync_links(self):
         """Make the page's rows in the link table say what its text links to now."""
@@ -135,7 +219,11 @@ class PageTextMixin:
         stale = []
         for row in PageLink.objects.filter(source_id=self.pk):
             link = wanted.get(row.target_title.lower())
-            if link is not None and (link.target_title, link.target_id) == (row.target_title, row.target_id):
+            if link is not None and (link.target_title, link.target_id, link.revealed_at) == (
+                row.target_title,
+                row.target_id,
+                row.revealed_at,
+            ):
                 del wanted[row.target_title.lower()]
             else:
                 stale.append(row.pk)
@@ -154,7 +242,9 @@ class TitleResolver:
     query of its own for a title it was not given)."""
 
     def __init__(self, titles_to_expect=(), generation=None):
-        self.generation = Generation.objects.current().links if generation is None else generation
+        generations = Generation.objects.current()
+        self.generation = generations.links if generation is None else generation
+        self.content_generation = generations.content
         self.wanted, self.keys = titles.title_keys(list(titles_to_expect))
         self._rows = None
 
@@ -177,6 +267,21 @@ class TitleResolver:
         else:
             rows = _pages().objects.title_rows(keys)
         return titles.targets(titles.matching_rows(rows, wanted, keys), _pages().url_for, _go_url)
+
+    @staticmethod
+    def reveal_position(code):
+        """The position of the point of the story ``code`` names, or None."""
+        point = reading.Timeline.by_code().get(code)
+        return point.position if point and point.position else None
+
+    @staticmethod
+    def reveal_label(position):
+        point = reading.Timeline.by_position().get(position)
+        return point.label if point else "a later part of the story"
+
+    def unmet(self, limit):
+        """The pks of the pages a reader at ``limit`` has not met yet."""
+        return _unmet_pages(self.content_generation, limit.position)
 
     def autolink_names(self):
         """``({name: Target}, pattern)`` for the titles and aliases of every
@@ -208,6 +313,11 @@ def _autolink_names(generation):
     )
     names = titles.autolink_targets(own_titles.union(aliases, all=True), Page.url_for)
     return names, markup.autolink_pattern(names)
+
+
+@functools.lru_cache(maxsize=32)
+def _unmet_pages(generation, position):
+    return frozenset(_pages().objects.filter(revealed_at__gt=position).values_list("pk", flat=True))
 
 
 def _go_url(alias_title):
