@@ -4,6 +4,7 @@ page kinds of the wiki engine."""
 from django.db import models
 from django.db.models import Prefetch
 
+from wiki import reading
 from wiki.models import Page, PageQuerySet, page_link
 
 
@@ -34,9 +35,16 @@ class OrganizationQuerySet(PageQuerySet):
         # The works and members of an organization are other apps' rows,
         # reached through their relations to it.
         work_roles = self.model._meta.get_field("work_roles").related_model
+        memberships = self.model._meta.get_field("memberships").related_model
         return self.select_related("parent").prefetch_related(
-            "divisions",
-            "members",
+            Prefetch("divisions", queryset=Organization.objects.met()),
+            Prefetch(
+                "memberships",
+                queryset=memberships.objects.at_limit()
+                .filter(reading.current().q("character__revealed_at"))
+                .select_related("character")
+                .order_by("character__title"),
+            ),
             Prefetch("work_roles", queryset=work_roles.objects.select_related("work")),
             "categories",
         )

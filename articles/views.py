@@ -10,4 +10,4 @@ class OrganizationListView(ListView):
     extra_context = {"view_title": "Organizations"}
 
     def get_queryset(self):
-        return Organization.objects.select_related("parent").order_by("sphere", "title")
+        return Organization.objects.met().select_related("parent").order_by("sphere", "title")

@@ -27,8 +27,14 @@ class Language(models.TextChoices):
 
 class CharacterQuerySet(PageQuerySet):
     def with_infobox(self):
+        """With the affiliations revealed by the reader's limit, and the voice credits."""
         return self.prefetch_related(
-            "affiliations",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.at_limit()
+                .select_related("organization")
+                .order_by("organization__title"),
+            ),
             Prefetch("voice_credits", queryset=VoiceCredit.objects.select_related("person")),
         )
 
@@ -46,17 +52,26 @@ class CharacterQuerySet(PageQuerySet):
     def for_page(self):
         # Appearances are the episodes app's rows, reached through their relation here.
         appearances = self.model._meta.get_field("appearances").related_model
+        limit = reading.current()
         return self.with_infobox().prefetch_related(
             Prefetch(
                 "appearances",
-                queryset=appearances.objects.select_related("episode__season").order_by(
-                    "episode__season__work", "episode__number_overall"
-                ),
+                queryset=appearances.objects.filter(limit.q("episode__number_overall"))
+                .select_related("episode__season")
+                .order_by("episode__season__work", "episode__number_overall"),
             ),
             Prefetch(
-                "relationships", queryset=CharacterRelationship.objects.select_related("related_character")
+                "relationships",
+                queryset=CharacterRelationship.objects.at_limit()
+                .filter(limit.q("related_character__revealed_at"))
+                .select_related("related_character"),
             ),
-            Prefetch("related_from", queryset=CharacterRelationship.objects.select_related("character")),
+            Prefetch(
+                "related_from",
+                queryset=CharacterRelationship.objects.at_limit()
+                .filter(limit.q("character__revealed_at"))
+                .select_related("character"),
+            ),
             "categories",
         )
 
@@ -85,13 +100,27 @@ class Character(Page):
     def english_voices(self):
         return [credit.person for credit in self.voice_credits.all() if credit.language == Language.ENGLISH]
 
+    def affiliations_at_limit(self):
+        """(organization, label of the episode that ended it or "") for the
+        affiliations the reader's limit reveals; reads the rows ``with_infobox()`` prefetches."""
+        return [
+            (membership.organization, membership.holds_until())
+            for membership in self.memberships.all()
+            if membership.organization.is_met()
+        ]
+
     def relations(self):
-        """(other character, what they are, whether read from the other's side) for every
-        relationship either way, each pair once; reads the rows CharacterQuerySet.for_page() prefetches."""
-        relations = [(rel.related_character, rel.description, False) for rel in self.relationships.all()]
-        seen = {other.pk for other, _, _ in relations}
+        """(other character, what they are, whether read from the other's side,
+        label of the episode that ended it or "") for every relationship either
+        way that the reader's limit reveals, each pair once; reads the rows
+        CharacterQuerySet.for_page() prefetches."""
+        relations = [
+            (rel.related_character, rel.description, False, rel.holds_until())
+            for rel in self.relationships.all()
+        ]
+        seen = {other.pk for other, *_ in relations}
         relations += [
-            (rel.character, rel.description, True)
+            (rel.character, rel.description, True, rel.holds_until())
             for rel in self.related_from.all()
             if rel.character_id not in seen
         ]
@@ -105,7 +134,9 @@ class Character(Page):
         data["additionalType"] = FICTIONAL_CHARACTER
         if self.occupation:
             data["jobTitle"] = self.occupation
-        affiliations = [schema.reference("Organization", org) for org in self.affiliations.all()]
+        affiliations = [
+            schema.reference("Organization", organization) for organization, _ in self.affiliations_at_limit()
+        ]
         if affiliations:
             data["affiliation"] = affiliations
         series = schema.home_page()

@@ -13,7 +13,7 @@ class CharacterListView(ListView):
     extra_context = {"view_title": "Characters"}
 
     def get_queryset(self):
-        return Character.objects.by_role()
+        return Character.objects.met().by_role()
 
 
 class CastListView(ListView):

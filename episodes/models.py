@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, Max, Min, Prefetch, Q
 
 from characters.models import FICTIONAL_CHARACTER, Character, Person
+from wiki import reading
 from wiki.models import Page, PageData, PageLink, PageQuerySet, page_link
 
 
@@ -83,7 +84,9 @@ class Work(Page):
         episodes = [episode for season in self.seasons.all() for episode in season.episodes.all()]
         Page.prerender(episodes)
         return {
-            "characters": characters,
+            "characters": [character for character in characters if character.is_met()],
+            # Voice credits are production facts: shown at any limit, the
+            # names of characters not met yet masked (``page_link``).
             "voiced_characters": [character for character in characters if character.voice_credits.all()],
         }
 
@@ -371,7 +374,13 @@ class EpisodeQuerySet(PageQuerySet):
             .prefetch_related(
                 Prefetch(
                     "appearances",
-                    queryset=Appearance.objects.select_related("character").order_by("character__title"),
+                    # Who appears in an episode is told by the episode: not before the reader has seen it.
+                    queryset=Appearance.objects.filter(
+                        reading.current().q("episode__number_overall"),
+                        reading.current().q("character__revealed_at"),
+                    )
+                    .select_related("character")
+                    .order_by("character__title"),
                 ),
                 "categories",
             )

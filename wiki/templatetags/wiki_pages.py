@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from wiki.markup import render_markdown
+from wiki.markup import UNMET_TEXT, render_markdown
 from wiki.models import Page, TitleResolver
 
 register = template.Library()
@@ -18,6 +18,17 @@ register = template.Library()
 _CITATION = re.compile(r'<sup class="reference"[^>]*>.*?</sup>', re.DOTALL)
 
 DATE_FORMATS = {"day": ("%Y-%m-%d", "{d.day} {d:%B} {d.year}"), "month": ("%Y-%m", "{d:%B} {d.year}")}
+
+
+@register.filter
+def page_link(page):
+    """A link to ``page``, or, if the reader has not met its subject yet at
+    their limit (``wiki.reading``), a stand-in that gives nothing away."""
+    if page is None:
+        return ""
+    if not page.is_met():
+        return format_html('<span class="unmet">{}</span>', UNMET_TEXT)
+    return format_html('<a href="{}">{}</a>', page.get_absolute_url(), page.title)
 
 
 @register.filter
