@@ -28,7 +28,7 @@ from tests.factories import (
     UserFactory,
     WorkFactory,
 )
-from wiki import markup
+from wiki import markup, reading
 from wiki.models import Page, Reference, Revision, TitleResolver
 
 # Every test: the database must be set up even when only the measuring tests run.
@@ -290,7 +290,9 @@ def render_body(page, lead, resolver=None):
 
 
 def prerender(pages, fields=("lead",), resolver=None):
-    return markup.prerender(pages, resolver or TitleResolver(), fields)
+    return markup.prerender(
+        pages, resolver or TitleResolver(), fields, slot=lambda page: page.renderings_at(reading.EVERYTHING)
+    )
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, models
 from django.utils.cache import patch_vary_headers
 
@@ -137,7 +138,13 @@ class Timeline:
         generation = apps.get_model("wiki", "Generation").objects.current().content
         cached_generation, points = cls._cached
         if cached_generation != generation:
-            points = (START, *(Point(*point) for point in _timeline_model().objects.timeline()))
+            # Once per edit for all processes: the shared cache keeps what the first one read.
+            key = f"wiki:timeline:{generation}"
+            rows = cache.get(key)
+            if rows is None:
+                rows = [tuple(point) for point in _timeline_model().objects.timeline()]
+                cache.set(key, rows)
+            points = (START, *(Point(*row) for row in rows))
             cls._cached = (generation, points)
         return points
 

@@ -241,15 +241,17 @@ class TitleResolver:
     answers many texts from one query for all their titles (falling back to a
     query of its own for a title it was not given)."""
 
-    def __init__(self, titles_to_expect=(), generation=None):
-        generations = Generation.objects.current()
-        self.generation = generations.links if generation is None else generation
-        self.content_generation = generations.content
+    def __init__(self, titles_to_expect=(), generation=None, content_generation=None):
+        if generation is None:
+            generations = Generation.objects.current()
+            generation, content_generation = generations.links, generations.content
+        self.generation = generation
+        self.content_generation = content_generation
         self.wanted, self.keys = titles.title_keys(list(titles_to_expect))
         self._rows = None
 
     def batch(self, titles_to_expect):
-        return TitleResolver(titles_to_expect, self.generation)
+        return TitleResolver(titles_to_expect, self.generation, self.content_generation)
 
     def resolve(self, written_titles):
         """``{lowercased title: Target}`` for every title that names a page by its
