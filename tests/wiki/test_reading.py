@@ -17,7 +17,7 @@ from tests.factories import (
     make_series,
 )
 from wiki import markup, reading
-from wiki.models import Page, TitleResolver
+from wiki.models import TitleResolver
 
 SECRET = "The butler did it"
 
@@ -33,7 +33,10 @@ def mystery(series):
     return ArticleFactory(
         title="The mystery",
         lead=f"A crime is committed. {{{{reveal s2e1|{SECRET}.}}}}",
-        body="## Suspects\n\n{{reveal s1e2}}\nA second suspect emerges.\n\n- one\n- two\n{{/reveal}}\n\nThe end.",
+        body=(
+            "## Suspects\n\n{{reveal s1e2}}\nA second suspect emerges.\n\n"
+            "- one\n- two\n{{/reveal}}\n\nThe end."
+        ),
     )
 
 
