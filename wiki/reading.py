@@ -284,4 +284,12 @@ def remember(response, limit):
 
 def context(request):
     """``reading``, the request's limit, and ``reading_points`` for the control on every page."""
-    return {"reading": getattr(request, "reading", EVERYTHING), "reading_points": Timeline.points}
+    return {"reading": getattr(request, "reading", EVERYTHING), "reading_points": _points_for_control}
+
+
+def _points_for_control():
+    # The error pages render this too, and must render without a database.
+    try:
+        return Timeline.points()
+    except DatabaseError:
+        return ()
