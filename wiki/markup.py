@@ -521,6 +521,7 @@ class _AutoLinker:
         if element.tag in NO_AUTOLINK_TAGS:
             if element in self.linked_by_element:
                 self.linked.add(self.linked_by_element[element])
+            self.mask_unmet(element)
             return
         if element.text and not isinstance(element.text, AtomicString):
             element.text, links = self.link_text(element.text)
@@ -533,6 +534,30 @@ class _AutoLinker:
                 position = list(element).index(child) + 1
                 for offset, link in enumerate(links):
                     element.insert(position + offset, link)
+
+    def mask_unmet(self, element):
+        """Hide the names of pages not met yet in text that is never linked
+        (headings, link labels): they are written over, not linked."""
+        if not self.state.unmet or self.pattern is None:
+            return
+        for node in element.iter():
+            for attribute in ("text", "tail") if node is not element else ("text",):
+                value = getattr(node, attribute)
+                if value:
+                    masked = self.pattern.sub(
+                        lambda match: (
+                            UNMET_TEXT
+                            if self.names[match.group(0)].pk in self.state.unmet
+                            else match.group(0)
+                        ),
+                        value,
+                    )
+                    if masked != value:
+                        setattr(
+                            node,
+                            attribute,
+                            AtomicString(masked) if isinstance(value, AtomicString) else masked,
+                        )
 
     def link_text(self, text):
         """``text`` with its first mentions linked: the text before the first

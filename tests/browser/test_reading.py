@@ -157,7 +157,7 @@ def test_header_search_suggestions_can_be_chosen_with_the_keyboard(page, site):
     page.goto(site + "/")
     search = page.get_by_role("combobox", name="Search Hero Mask Wiki")
     search.press_sequentially("jam", delay=40)
-    page.get_by_role("option").first.wait_for()
+    page.get_by_role("listbox").get_by_role("option").first.wait_for()
     search.press("ArrowDown")
     selected = page.locator("[role=option][aria-selected=true]")
     assert selected.count() == 1

@@ -10,7 +10,7 @@ def open_suggestions(page, site, text):
     page.goto(site + "/")
     box = page.get_by_role("combobox", name="Search Hero Mask Wiki")
     box.press_sequentially(text, delay=40)
-    page.get_by_role("option").first.wait_for()
+    page.get_by_role("listbox").get_by_role("option").first.wait_for()
     return box
 
 
@@ -20,7 +20,7 @@ def test_suggestion_list_opens_and_escape_closes_it(page, site):
     listbox = page.get_by_role("listbox")
     assert box.get_attribute("aria-expanded") == "true"
     assert box.get_attribute("aria-controls") == listbox.get_attribute("id")
-    assert "Sarah Sinclair" in page.get_by_role("option").first.inner_text()
+    assert "Sarah Sinclair" in page.get_by_role("listbox").get_by_role("option").first.inner_text()
 
     box.press("Escape")
     assert box.get_attribute("aria-expanded") == "false"
@@ -33,7 +33,7 @@ def test_suggestion_list_opens_and_escape_closes_it(page, site):
 def test_last_suggestion_searches_for_pages_containing_the_words(page, site):
     box = open_suggestions(page, site, "blood")
 
-    last = page.get_by_role("option").last
+    last = page.get_by_role("listbox").get_by_role("option").last
     assert last.inner_text() == "Search for pages containing “blood”"
     box.press("ArrowUp")
     assert box.get_attribute("aria-activedescendant") == last.get_attribute("id")

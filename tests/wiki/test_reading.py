@@ -265,3 +265,14 @@ def test_a_code_the_story_does_not_know_hides_the_passage_at_every_limit(client,
     article = ArticleFactory(lead="Known. {{reveal s9e9|Unknowable.}}")
     assert "Unknowable." not in text_of(client.get(article.get_absolute_url() + "?upto=s2e2"))
     assert "Unknowable." in text_of(client.get(article.get_absolute_url() + "?upto=all"))
+
+
+def test_a_name_not_met_is_hidden_in_headings_and_link_labels_too(client, series):
+    CharacterFactory(title="Gary Evans", revealed_at=4)
+    article = ArticleFactory(
+        lead="Intro.", body="## Gary Evans and others\n\nSee [[The mystery|what Gary Evans did]].\n\nMore."
+    )
+    ArticleFactory(title="The mystery")
+    html = text_of(client.get(article.get_absolute_url() + "?upto=s1e3"))
+    assert "Gary" not in html
+    assert "Gary Evans and others" in text_of(client.get(article.get_absolute_url() + "?upto=all"))

@@ -186,36 +186,83 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
         return count
 
     def search_rows(self):
-        """Search index rows of these pages, with their aliases, in two queries."""
-        pages = list(self.values_list("pk", "title", "lead", "body"))
-        aliases = {}
-        for page_id, title in (
-            Alias.objects.filter(page_id__in=[page[0] for page in pages])
-            .order_by("page_id", "title")
-            .values_list("page_id", "title")
-        ):
-            aliases.setdefault(page_id, []).append(title)
-        return [
-            search_index.index_row(pk, title, aliases.get(pk, []), lead, body)
-            for pk, title, lead, body in pages
-        ]
+        """Search index rows of these pages (see ``wiki.search.index``): one per
+        level of the story at which what a reader can read of a page changes.
+        Read at everything, whatever the reader's limit, and at one reading
+        of the generations (every passage asks the story's timeline)."""
+        with reading.everything(), Generation.objects.remember_during():
+            pages = list(self.values_list("pk", "kind", "title", "lead", "body", "revealed_at"))
+            ids = [page[0] for page in pages]
+            aliases = {}
+            for page_id, title in (
+                Alias.objects.filter(page_id__in=ids)
+                .order_by("page_id", "title")
+                .values_list("page_id", "title")
+            ):
+                aliases.setdefault(page_id, []).append(title)
+            # A kind whose text the story reveals later than the page (an
+            # episode's summary) says where: one query per such kind.
+            text_revealed_at = {}
+            for kind, model in Page.kinds().items():
+                of_kind = [page[0] for page in pages if page[1] == kind]
+                if of_kind and model.text_revealed_at is not Page.text_revealed_at:
+                    for page in model.objects.filter(pk__in=of_kind):
+                        text_revealed_at[page.pk] = page.text_revealed_at()
+            names = search_index.Names(
+                TitleResolver(),
+                dict(Page.objects.filter(revealed_at__isnull=False).values_list("pk", "revealed_at")),
+                [text for page in pages for text in page[3:5]],
+            )
+            rows = []
+            for pk, _, title, lead, body, revealed_at in pages:
+                page = search_index.IndexedPage(
+                    pk, title, tuple(aliases.get(pk, ())), lead, body, revealed_at, text_revealed_at.get(pk)
+                )
+                rows += search_index.page_rows(page, names)
+            return ids, rows
 
     def update_search_index(self):
-        search_index.write(self.search_rows())
+        """Write these pages' index rows. Other pages' rows can depend on
+        them, and are written again too: a page whose names or first point
+        in the story changed changes what the pages naming it (by its old or
+        new names) hide, since a name the reader has not met yet reads
+        "[not met yet]"; and a point of the story (an episode) may have
+        moved, which moves every passage revealed at it."""
+        with reading.everything():
+            ids, rows = self.search_rows()
+            before = search_index.indexed_names(ids)
+            search_index.write(ids, rows)
+            names = set()
+            changed = []
+            for pk, _, visible_from, _, title, aliases, *_ in (row for row in rows if row[1] == 0):
+                old = before.get(pk)
+                if old != (title, aliases, visible_from) and (visible_from or (old and old[2])):
+                    changed.append(pk)
+                    names |= {title, *aliases.split("\n"), *((old[0], *old[1].split("\n")) if old else ())}
+            others = Q()
+            if changed:
+                linking = PageLink.objects.filter(target_id__in=changed).values("source_id")
+                others |= Q(pk__in=linking) | Q(pk__in=Page.objects.mentioning(names))
+            timeline = apps.get_model(settings.WIKI_TIMELINE)
+            if issubclass(timeline, Page) and self.filter(kind=timeline.page_kind()).exists():
+                others |= Q(lead__icontains="{{reveal") | Q(body__icontains="{{reveal")
+            if others:
+                other_ids, other_rows = Page.objects.filter(others).exclude(pk__in=ids).search_rows()
+                search_index.write(other_ids, other_rows)
 
     def rebuild_search_index(self, batch_size=2000):
         """Index every page afresh; returns the number of pages indexed."""
-        search_index.clear()
-        total = last_pk = 0
-        while True:
-            batch = self.filter(pk__gt=last_pk).order_by("pk")[:batch_size]
-            rows = batch.search_rows()
-            if not rows:
-                break
-            search_index.write(rows)
-            total += len(rows)
-            last_pk = rows[-1][0]
-        search_index.optimize()
+        with reading.everything():
+            search_index.clear()
+            total = last_pk = 0
+            while True:
+                ids, rows = self.filter(pk__gt=last_pk).order_by("pk")[:batch_size].search_rows()
+                if not ids:
+                    break
+                search_index.write(ids, rows)
+                total += len(ids)
+                last_pk = ids[-1]
+            search_index.optimize()
         return total
 
 

@@ -1,5 +1,10 @@
 """The search index's SQL: an FTS5 table on SQLite, a weighted tsvector
-with a GIN index on PostgreSQL, behind one set of methods."""
+with a GIN index on PostgreSQL, behind one set of methods.
+
+A page has one row per *reveal level*: the row holds the page's text as a
+reader whose limit lies in ``[visible_from, visible_until)`` may read it, so
+every query names the level it is asked at (see ``index``) and finds at most
+one row per page."""
 
 from django.db import connection
 
@@ -10,13 +15,23 @@ PAGE_TABLE = "wiki_page"
 MIN_PREFIX_LENGTH = 2
 # bm25 column weights for title, aliases, lead and body (SQLite).
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 1.0"
+# ``visible_until`` of a page's last row: it is read to the end of the story.
+UNTIL_THE_END = 32767
+# The level "everything" reads: past every point of the story, including the
+# passages whose code names none (``wiki.markup.AFTER_EVERY_EPISODE``).
+EVERYTHING_LEVEL = UNTIL_THE_END - 1
+# SQLite: a row's rowid is ``page id * ROWS_PER_PAGE + its level's index``, so
+# rowids keep page order (the ranking window relies on it) and a page's rows
+# are one rowid range, which FTS5 finds without reading the rest.
+ROWS_PER_PAGE = 256
 
 
 # Database backends. Each takes plain lower-case words (letters and digits
 # only, see ``Query``); the last word also matches as a prefix, so a search
 # typed halfway still finds something, unless it is a single character (the
 # words starting with one letter are too many to merge quickly). ``exclude`` is a list of page ids to
-# leave out (the title matches already listed first).
+# leave out (the title matches already listed first); ``level`` is the
+# reading level asked at.
 
 
 class _Index:
@@ -24,15 +39,19 @@ class _Index:
     ranked by relevance when there are too many to rank them all: each
     backend says how it is found and how a query keeps inside or outside it."""
 
-    id_column = None
+    page_id_sql = None
+    order_sql = None
     match_sql = None
     titles_match_sql = None
 
-    def _where(self, terms, exclude=(), window=None, inside=True, titles_only=False):
-        sql = f" FROM {INDEX_TABLE} WHERE {self.titles_match_sql if titles_only else self.match_sql}"
-        params = [self.match_param(terms, titles_only)]
+    def _where(self, terms, level, exclude=(), window=None, inside=True, titles_only=False):
+        sql = (
+            f" FROM {INDEX_TABLE} WHERE {self.titles_match_sql if titles_only else self.match_sql}"
+            " AND visible_from <= %s AND visible_until > %s"
+        )
+        params = [self.match_param(terms, titles_only), level, level]
         if exclude:
-            sql += f" AND {self.id_column} NOT IN ({', '.join(['%s'] * len(exclude))})"
+            sql += f" AND {self.page_id_sql} NOT IN ({', '.join(['%s'] * len(exclude))})"
             params += exclude
         if window is not None:
             window_sql, window_params = self.window_clause(window, inside)
@@ -40,65 +59,88 @@ class _Index:
             params += window_params
         return sql, params
 
-    def count(self, cursor, terms, exclude, limit):
+    def count(self, cursor, terms, level, exclude, limit):
         """How many pages match, counting no further than ``limit``."""
-        where, params = self._where(terms, exclude)
+        where, params = self._where(terms, level, exclude)
         cursor.execute(f"SELECT count(*) FROM (SELECT 1{where} LIMIT %s) AS matches", [*params, limit])
         return cursor.fetchone()[0]
 
-    def ranked_ids(self, cursor, terms, exclude, window, limit, offset):
+    def ranked_ids(self, cursor, terms, level, exclude, window, limit, offset):
         """Matching page ids, most relevant first (within ``window`` if not
         None): pages with every word in their title or aliases, then the
         rest, each by relevance. (bm25 weighs a title match against the
         length of the whole page, so a long page about the very thing
         searched for would otherwise fall behind short pages that mention it.)"""
-        where, params = self._where(terms, exclude, window=window)
+        where, params = self._where(terms, level, exclude, window=window)
         in_title = " AND ".join([self.starts_a_word_of_the_names] * len(terms))
         rank_sql, rank_params = self.rank(terms)
         cursor.execute(
-            f"SELECT {self.id_column}{where} "
-            f"ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, {rank_sql}, {self.id_column} "
+            f"SELECT {self.page_id_sql}{where} "
+            f"ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, {rank_sql}, {self.order_sql} "
             "LIMIT %s OFFSET %s",
             [*params, *terms, *rank_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
 
-    def oldest_ids_outside(self, cursor, terms, exclude, window, limit, offset):
+    def oldest_ids_outside(self, cursor, terms, level, exclude, window, limit, offset):
         """Matching page ids outside the ranking window, oldest first."""
-        where, params = self._where(terms, exclude, window=window, inside=False)
+        where, params = self._where(terms, level, exclude, window=window, inside=False)
         cursor.execute(
-            f"SELECT {self.id_column}{where} ORDER BY {self.id_column} LIMIT %s OFFSET %s",
+            f"SELECT {self.page_id_sql}{where} ORDER BY {self.order_sql} LIMIT %s OFFSET %s",
             [*params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
 
-    def title_word_ids(self, cursor, terms, limit):
+    def title_word_ids(self, cursor, terms, level, limit):
         """Pages with a word of their title or aliases starting with the query's words."""
-        where, params = self._where(terms, titles_only=True)
-        cursor.execute(f"SELECT {self.id_column}{where} LIMIT %s", [*params, limit])
+        where, params = self._where(terms, level, titles_only=True)
+        cursor.execute(f"SELECT {self.page_id_sql}{where} LIMIT %s", [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
-    def result_rows(self, cursor, page_ids):
-        """``(id, kind, slug, title, lead, body, aliases)`` of these pages."""
+    def result_rows(self, cursor, page_ids, level):
+        """``(id, kind, slug, title, lead, body, aliases)`` of these pages, the
+        lead and body (plain text) and aliases as their row at ``level`` has
+        them (None if the page has none)."""
         cursor.execute(
-            f"SELECT p.id, p.kind, p.slug, p.title, p.lead, p.body, s.aliases FROM wiki_page p "
-            f"LEFT JOIN {INDEX_TABLE} s ON s.{self.id_column} = p.id "
+            f"SELECT p.id, p.kind, p.slug, p.title, s.lead, s.body, s.aliases FROM {PAGE_TABLE} p "
+            f"LEFT JOIN {INDEX_TABLE} s ON {self.rows_of_page('p.id', 's')} "
+            "AND s.visible_from <= %s AND s.visible_until > %s "
             f"WHERE p.id IN ({', '.join(['%s'] * len(page_ids))})",
-            list(page_ids),
+            [level, level, *page_ids],
         )
         return cursor.fetchall()
 
-    def indexed_names(self, cursor, page_id):
-        cursor.execute(f"SELECT title, aliases FROM {INDEX_TABLE} WHERE {self.id_column} = %s", [page_id])
-        return cursor.fetchone()
+    def indexed_names(self, cursor, page_ids):
+        """``{page id: (title, aliases, visible_from of its first row)}`` as the
+        index has them now, for these pages (which exist)."""
+        if not page_ids:
+            return {}
+        cursor.execute(
+            f"SELECT p.id, s.title, s.aliases, s.visible_from FROM {PAGE_TABLE} p "
+            f"JOIN {INDEX_TABLE} s ON {self.rows_of_page('p.id', 's')} "
+            f"WHERE p.id IN ({', '.join(['%s'] * len(page_ids))})",
+            list(page_ids),
+        )
+        names = {}
+        for page_id, title, aliases, visible_from in cursor.fetchall():
+            if page_id not in names or visible_from < names[page_id][2]:
+                names[page_id] = (title, aliases, visible_from)
+        return names
 
 
 class _SQLiteIndex(_Index):
-    id_column = "rowid"
+    page_id_sql = f"rowid / {ROWS_PER_PAGE}"
+    order_sql = "rowid"
     match_sql = titles_match_sql = f"{INDEX_TABLE} MATCH %s"
     # A word of the title or an alias starts with the term (letters and
     # digits only, so nothing in it is a GLOB wildcard).
     starts_a_word_of_the_names = "lower(' ' || title || ' ' || aliases) GLOB ('*[^a-z0-9]' || %s || '*')"
+
+    def rows_of_page(self, page_id, table):
+        """SQL true for the rows in ``table`` of page ``page_id`` (an SQL
+        expression): a rowid range, which FTS5 looks up rather than scans."""
+        rowid = f"{table}.rowid"
+        return f"({rowid} >= {page_id} * {ROWS_PER_PAGE} AND {rowid} < ({page_id} + 1) * {ROWS_PER_PAGE})"
 
     def match_param(self, terms, titles_only=False):
         quoted = [f'"{term}"' for term in terms]
@@ -112,10 +154,11 @@ class _SQLiteIndex(_Index):
     def rank(self, terms):
         return f"bm25({INDEX_TABLE}, {_BM25_WEIGHTS})", []
 
-    def ranking_window(self, cursor, terms, exclude, size, sample):
-        """The window is the ``size`` oldest matches, up to the id of the last:
-        FTS5 keeps each word's pages in id order, so finding it reads only those."""
-        where, params = self._where(terms, exclude)
+    def ranking_window(self, cursor, terms, level, exclude, size, sample):
+        """The window is the ``size`` oldest matches, up to the rowid of the
+        last: FTS5 keeps each word's rows in rowid order (page order), so
+        finding it reads only those."""
+        where, params = self._where(terms, level, exclude)
         cursor.execute(f"SELECT rowid{where} ORDER BY rowid LIMIT 1 OFFSET %s", [*params, size - 1])
         row = cursor.fetchone()
         return row[0] if row else None
@@ -123,15 +166,26 @@ class _SQLiteIndex(_Index):
     def window_clause(self, window, inside):
         return ("rowid <= %s" if inside else "rowid > %s"), [window]
 
-    def write(self, cursor, rows):
-        cursor.executemany(f"DELETE FROM {INDEX_TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
+    def write(self, cursor, page_ids, rows):
+        self.delete(cursor, page_ids)
         cursor.executemany(
-            f"INSERT INTO {INDEX_TABLE} (rowid, title, aliases, lead, body) VALUES (%s, %s, %s, %s, %s)",
-            rows,
+            f"INSERT INTO {INDEX_TABLE} "
+            "(rowid, visible_from, visible_until, title, aliases, lead, body) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(row[0] * ROWS_PER_PAGE + row[1], *row[2:]) for row in rows],
         )
 
     def delete(self, cursor, page_ids):
-        cursor.executemany(f"DELETE FROM {INDEX_TABLE} WHERE rowid = %s", [(pk,) for pk in page_ids])
+        cursor.executemany(
+            f"DELETE FROM {INDEX_TABLE} WHERE rowid >= %s AND rowid < %s",
+            [(pk * ROWS_PER_PAGE, (pk + 1) * ROWS_PER_PAGE) for pk in page_ids],
+        )
+
+    def prune(self, cursor):
+        cursor.execute(
+            f"DELETE FROM {INDEX_TABLE} WHERE {self.page_id_sql} NOT IN (SELECT id FROM {PAGE_TABLE})"
+        )
+        return cursor.rowcount
 
     def clear(self, cursor):
         cursor.execute(f"DELETE FROM {INDEX_TABLE}")
@@ -142,12 +196,15 @@ class _SQLiteIndex(_Index):
 
 
 class _PostgreSQLIndex(_Index):
-    id_column = "page_id"
+    page_id_sql = order_sql = "page_id"
     match_sql = "document @@ to_tsquery('simple', %s)"
     titles_match_sql = "names @@ to_tsquery('simple', %s)"
     # A word of the title or an alias starts with the term (letters and
     # digits only, so nothing in it is a regular expression operator).
     starts_a_word_of_the_names = "(title || ' ' || aliases) ~* ('\\m' || %s)"
+
+    def rows_of_page(self, page_id, table):
+        return f"{table}.page_id = {page_id}"
 
     def match_param(self, terms, titles_only=False):
         lexemes = [f"'{term}'" for term in terms]
@@ -158,13 +215,13 @@ class _PostgreSQLIndex(_Index):
     def rank(self, terms):
         return "ts_rank(document, to_tsquery('simple', %s)) DESC", [self.match_param(terms)]
 
-    def ranking_window(self, cursor, terms, exclude, size, sample):
+    def ranking_window(self, cursor, terms, level, exclude, size, sample):
         """The window is an explicit list of the ``size`` lowest ids among the
         first ``sample`` matches the GIN index gives. Sorting every match by
         id reads them all, and walking the primary key reads every page up
         to the last one wanted; the index gives matches in table order,
         which is close to id order, at the cost of reading ``sample``."""
-        where, params = self._where(terms, exclude)
+        where, params = self._where(terms, level, exclude)
         cursor.execute(f"SELECT page_id{where} LIMIT %s", [*params, sample])
         return sorted(row[0] for row in cursor.fetchall())[:size]
 
@@ -172,16 +229,21 @@ class _PostgreSQLIndex(_Index):
         clause = "page_id = ANY(%s::bigint[])"
         return (clause if inside else f"NOT ({clause})"), [list(window)]
 
-    def write(self, cursor, rows):
+    def write(self, cursor, page_ids, rows):
+        self.delete(cursor, page_ids)
         cursor.executemany(
-            f"INSERT INTO {INDEX_TABLE} (page_id, title, aliases, lead, body) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (page_id) DO UPDATE SET title = EXCLUDED.title, aliases = EXCLUDED.aliases, "
-            "lead = EXCLUDED.lead, body = EXCLUDED.body",
-            rows,
+            f"INSERT INTO {INDEX_TABLE} "
+            "(page_id, visible_from, visible_until, title, aliases, lead, body) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(row[0], *row[2:]) for row in rows],
         )
 
     def delete(self, cursor, page_ids):
         cursor.execute(f"DELETE FROM {INDEX_TABLE} WHERE page_id = ANY(%s::bigint[])", [list(page_ids)])
+
+    def prune(self, cursor):
+        cursor.execute(f"DELETE FROM {INDEX_TABLE} WHERE page_id NOT IN (SELECT id FROM {PAGE_TABLE})")
+        return cursor.rowcount
 
     def clear(self, cursor):
         cursor.execute(f"TRUNCATE {INDEX_TABLE}")
@@ -195,5 +257,9 @@ def _is_prefix(term):
     return len(term) >= MIN_PREFIX_LENGTH
 
 
+def index_for(database):
+    return _PostgreSQLIndex() if database.vendor == "postgresql" else _SQLiteIndex()
+
+
 def current_index():
-    return _PostgreSQLIndex() if connection.vendor == "postgresql" else _SQLiteIndex()
+    return index_for(connection)

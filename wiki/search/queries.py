@@ -8,12 +8,19 @@ FTS5 virtual table ranked with bm25; on PostgreSQL a table with a weighted
 with ts_rank. Both are reached through the same functions, so views and tests
 never ask which database they run on.
 
+Everything is answered at the reader's limit (``wiki.reading.current()``):
+the index holds each page's text as it reads at each point of the story
+(``index``), and a query reads the row of each page for the reader's point,
+so a word revealed later is neither found, nor matched, nor shown in a
+snippet. Pages the reader has not met are not in the index at their point,
+and titles, aliases, "go" and "did you mean" leave them out too.
+
 User input is never handed to either query language as it was typed: it is
 cut into plain words (letters and digits) and each word is quoted, so quotes,
 operators and SQL fragments are only ever searched for as text.
 
 This module answers searches; ``text`` makes queries safe and builds
-snippets, ``backends`` holds each database's SQL, ``indexing`` keeps the
+snippets, ``backends`` holds each database's SQL, ``index`` keeps the
 index current, and ``spelling`` makes the "did you mean" suggestions.
 """
 
@@ -25,8 +32,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
+from wiki import reading
 from wiki.models import Page
 from wiki.search.backends import current_index
+from wiki.search.index import level_of
 from wiki.search.spelling import spelling_suggestion
 from wiki.search.text import Query, snippet
 
@@ -71,20 +80,26 @@ def _page(page_id, kind, slug, title):
     return Page(pk=page_id, kind=kind, slug=slug, title=title)
 
 
+# SQL true for a page (``p``) the reader at the level asked has met.
+_MET = "(p.revealed_at IS NULL OR p.revealed_at <= %s)"
+
+
 def find_exact_page(query):
-    """The page titled, or aliased, exactly ``query`` (ignoring case), and the
-    alias it was found by ("" for its own title); ``(None, "")`` if none."""
+    """The page the reader has met titled, or aliased, exactly ``query``
+    (ignoring case), and the alias it was found by ("" for its own title);
+    ``(None, "")`` if none."""
     if not query.text:
         return None, ""
+    level = level_of(reading.current())
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 0, p.id, p.kind, p.slug, p.title, '' FROM wiki_page p "
-            "WHERE lower(p.title) = lower(%s) "
+            f"WHERE lower(p.title) = lower(%s) AND {_MET} "
             "UNION ALL "
             "SELECT 1, p.id, p.kind, p.slug, p.title, a.title FROM wiki_alias a "
-            "JOIN wiki_page p ON p.id = a.page_id WHERE lower(a.title) = lower(%s) "
+            f"JOIN wiki_page p ON p.id = a.page_id WHERE lower(a.title) = lower(%s) AND {_MET} "
             "ORDER BY 1 LIMIT 1",
-            [query.text, query.text],
+            [query.text, level, query.text, level],
         )
         row = cursor.fetchone()
     if not row:
@@ -92,22 +107,23 @@ def find_exact_page(query):
     return _page(*row[1:5]), row[5]
 
 
-def _title_prefix_ids(query, limit):
-    """Ids of pages whose title or an alias starts with the query (ignoring
-    case): the shortest (the exact match, if there is one) first, then
-    alphabetically. Two index range scans."""
+def _title_prefix_ids(query, level, limit):
+    """Ids of pages met at ``level`` whose title or an alias starts with the
+    query (ignoring case): the shortest (the exact match, if there is one)
+    first, then alphabetically. Two index range scans."""
     if not query.text:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, title_key FROM (SELECT id, lower(title) AS title_key FROM wiki_page "
-            "WHERE lower(title) >= lower(%s) AND lower(title) < lower(%s) || %s "
-            "ORDER BY lower(title) LIMIT %s) AS titles "
+            "SELECT id, title_key FROM (SELECT p.id, lower(p.title) AS title_key FROM wiki_page p "
+            f"WHERE lower(p.title) >= lower(%s) AND lower(p.title) < lower(%s) || %s AND {_MET} "
+            "ORDER BY lower(p.title) LIMIT %s) AS titles "
             "UNION ALL "
-            "SELECT page_id, title_key FROM (SELECT page_id, lower(title) AS title_key FROM wiki_alias "
-            "WHERE lower(title) >= lower(%s) AND lower(title) < lower(%s) || %s "
-            "ORDER BY lower(title) LIMIT %s) AS aliases",
-            [query.text, query.text, _PREFIX_END, limit] * 2,
+            "SELECT page_id, title_key FROM (SELECT a.page_id, lower(a.title) AS title_key "
+            "FROM wiki_alias a JOIN wiki_page p ON p.id = a.page_id "
+            f"WHERE lower(a.title) >= lower(%s) AND lower(a.title) < lower(%s) || %s AND {_MET} "
+            "ORDER BY lower(a.title) LIMIT %s) AS aliases",
+            [query.text, query.text, _PREFIX_END, level, limit] * 2,
         )
         rows = cursor.fetchall()
     key = min((row[1] for row in rows), key=len, default="")
@@ -128,9 +144,10 @@ class _RankedPages:
     exactly the oldest on SQLite, see ``backends``) are ranked and the rest
     follow, oldest first; and matches are counted up to ``COUNT_LIMIT``."""
 
-    def __init__(self, query):
+    def __init__(self, query, level):
         self.query = query
-        self.title_ids = _title_prefix_ids(query, TITLE_HIT_LIMIT)
+        self.level = level
+        self.title_ids = _title_prefix_ids(query, level, TITLE_HIT_LIMIT)
 
     def count(self):
         return len(self.title_ids) + min(self._text_matches, COUNT_LIMIT)
@@ -147,7 +164,9 @@ class _RankedPages:
         if not self.query.terms:
             return 0
         with connection.cursor() as cursor:
-            return current_index().count(cursor, self.query.terms, self.title_ids, COUNT_LIMIT + 1)
+            return current_index().count(
+                cursor, self.query.terms, self.level, self.title_ids, COUNT_LIMIT + 1
+            )
 
     @cached_property
     def _window(self):
@@ -157,7 +176,7 @@ class _RankedPages:
             return None
         with connection.cursor() as cursor:
             return current_index().ranking_window(
-                cursor, self.query.terms, self.title_ids, RANKING_WINDOW, COUNT_LIMIT + 1
+                cursor, self.query.terms, self.level, self.title_ids, RANKING_WINDOW, COUNT_LIMIT + 1
             )
 
     def __getitem__(self, window):
@@ -166,16 +185,16 @@ class _RankedPages:
         offset = max(0, start - len(self.title_ids))
         wanted = stop - start - len(ids)
         if wanted > 0 and self.query.terms:
-            index, terms, exclude = current_index(), self.query.terms, self.title_ids
+            index, terms, level, exclude = current_index(), self.query.terms, self.level, self.title_ids
             ranked = self._text_matches if self._window is None else RANKING_WINDOW
             with connection.cursor() as cursor:
                 if offset < ranked:
-                    found = index.ranked_ids(cursor, terms, exclude, self._window, wanted, offset)
+                    found = index.ranked_ids(cursor, terms, level, exclude, self._window, wanted, offset)
                     ids += found
                     wanted -= len(found)
                 if wanted > 0 and self._window is not None:
                     ids += index.oldest_ids_outside(
-                        cursor, terms, exclude, self._window, wanted, max(0, offset - ranked)
+                        cursor, terms, level, exclude, self._window, wanted, max(0, offset - ranked)
                     )
         return self._hits(ids)
 
@@ -183,7 +202,7 @@ class _RankedPages:
         if not ids:
             return []
         with connection.cursor() as cursor:
-            rows = {row[0]: row for row in current_index().result_rows(cursor, ids)}
+            rows = {row[0]: row for row in current_index().result_rows(cursor, ids, self.level)}
         key = self.query.text.lower()
         hits = []
         for page_id in ids:
@@ -195,7 +214,8 @@ class _RankedPages:
                 names = (aliases or "").split("\n")
                 alias = next((name for name in names if name.lower().startswith(key)), "")
             page = _page(page_id, kind, slug, title)
-            hits.append(SearchHit(page, snippet(lead, body, self.query.terms), alias))
+            # The text of the page's row at the reader's level: nothing hidden can reach a snippet.
+            hits.append(SearchHit(page, snippet(lead or "", body or "", self.query.terms), alias))
         return hits
 
 
@@ -253,15 +273,16 @@ class SearchResults:
 
 
 def search(query, page=1):
-    """Search every page for ``query`` (a string or a ``Query``); ``page`` is
-    the 1-based results page, and anything not a valid page number gives the
-    nearest valid one."""
+    """Search every page for ``query`` (a string or a ``Query``) as the reader
+    at ``wiki.reading.current()`` may read it; ``page`` is the 1-based results
+    page, and anything not a valid page number gives the nearest valid one."""
     if not isinstance(query, Query):
         query = Query.parse(query)
     results = SearchResults(query=query)
     if not query.text:
         return results
-    results.page = Paginator(_RankedPages(query), RESULTS_PER_PAGE).get_page(page)
+    ranked = _RankedPages(query, level_of(reading.current()))
+    results.page = Paginator(ranked, RESULTS_PER_PAGE).get_page(page)
     results.hits = list(results.page.object_list)
     results.exact_page = find_exact_page(query)[0]
     if results.count < SPELLING_RESULT_THRESHOLD and not results.exact_page:
@@ -271,19 +292,21 @@ def search(query, page=1):
 
 def suggest(query, limit=SUGGESTION_LIMIT):
     """Pages for the search box's suggestions: titles and aliases starting
-    with ``query``, then titles and aliases with a word starting with it."""
+    with ``query``, then titles and aliases with a word starting with it;
+    only pages the reader (``wiki.reading.current()``) has met."""
     if not isinstance(query, Query):
         query = Query.parse(query)
-    ids = _title_prefix_ids(query, limit)
+    level = level_of(reading.current())
+    ids = _title_prefix_ids(query, level, limit)
     if len(ids) < limit and query.terms:
         with connection.cursor() as cursor:
-            more = current_index().title_word_ids(cursor, query.terms, limit + len(ids))
+            more = current_index().title_word_ids(cursor, query.terms, level, limit + len(ids))
         ids.extend(pk for pk in more if pk not in ids)
     ids = ids[:limit]
     if not ids:
         return []
     with connection.cursor() as cursor:
-        rows = {row[0]: row for row in current_index().result_rows(cursor, ids)}
+        rows = {row[0]: row for row in current_index().result_rows(cursor, ids, level)}
     pages = [_page(*rows[pk][:4]) for pk in ids if pk in rows]
     return [{"title": page.title, "url": page.get_absolute_url(), "kind": page.kind_label} for page in pages]
 

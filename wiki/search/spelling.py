@@ -1,12 +1,18 @@
 """ "Did you mean": each word of a query that is not a word of any title or
-alias is replaced by the closest one that is.
+alias is replaced by the closest one that is, among the pages the reader
+(``wiki.reading.current()``) has met.
 
 Candidates come from a trigram index over the distinct title words, held in
 memory per process and rebuilt when the link generation moves on (a title or
-alias was created, renamed or deleted, in any process).
+alias was created, renamed or deleted, in any process). Each word keeps the
+pages whose names have it, so one vocabulary serves every reading limit: a
+word counts at a limit only if a page the reader has met has it (the pages
+not met at each limit are cached per content generation, see
+``wiki.models.TitleResolver.unmet``), and nothing else is kept per limit.
 """
 
-from wiki.models import Alias, Generation, Page
+from wiki import reading
+from wiki.models import Alias, Generation, Page, TitleResolver
 from wiki.search.text import WORD
 
 _vocabulary = None
@@ -18,36 +24,52 @@ def _trigrams(word):
 
 
 class Vocabulary:
-    """The words of every title and alias, with their spelling as written."""
+    """The words of every title and alias, with their spelling as written and
+    the pages whose names have them. ``hidden`` (in ``correct``) is the set
+    of ids of the pages whose names must not be suggested."""
 
     def __init__(self, names):
+        """``names``: ``(name, page id)`` of every title and alias."""
         self.names = {}
         self.words = {}
-        self.frequency = {}
+        self.pages = {}
         self.by_trigram = {}
-        for name in names:
-            self.names.setdefault(name.lower(), name)
+        for name, page_id in names:
+            self.names.setdefault(name.lower(), (name, []))[1].append(page_id)
             for word in WORD.findall(name):
                 key = word.lower()
                 if key not in self.words:
                     self.words[key] = word
                     for trigram in _trigrams(key):
                         self.by_trigram.setdefault(trigram, []).append(key)
-                self.frequency[key] = self.frequency.get(key, 0) + 1
+                self.pages.setdefault(key, []).append(page_id)
 
     @classmethod
     def current(cls):
         global _vocabulary
         generation = Generation.objects.current().links
         if _vocabulary is None or _vocabulary[0] != generation:
-            titles = Page.objects.values_list("title", flat=True)
-            aliases = Alias.objects.values_list("title", flat=True)
+            titles = Page.objects.values_list("title", "pk")
+            aliases = Alias.objects.values_list("title", "page_id")
             _vocabulary = (generation, cls([*titles, *aliases]))
         return _vocabulary[1]
 
-    def correct(self, word, candidates=40):
+    def frequency(self, key, hidden=frozenset()):
+        """How many names of pages not ``hidden`` have the word ``key``."""
+        pages = self.pages.get(key, ())
+        return sum(pk not in hidden for pk in pages) if hidden else len(pages)
+
+    def knows(self, key, hidden=frozenset()):
+        return key in self.pages and (not hidden or any(pk not in hidden for pk in self.pages[key]))
+
+    def name(self, phrase, hidden=frozenset()):
+        """The spelling of the title or alias ``phrase`` (lower case), or None."""
+        name, pages = self.names.get(phrase, (None, ()))
+        return name if any(pk not in hidden for pk in pages) else None
+
+    def correct(self, word, hidden=frozenset(), candidates=40):
         """The closest known word to ``word`` (``word`` itself if known), or None."""
-        if word in self.words:
+        if self.knows(word, hidden):
             return word
         if len(word) < 3 or not word.isalpha():
             return None
@@ -55,10 +77,15 @@ class Vocabulary:
         for trigram in _trigrams(word):
             for known in self.by_trigram.get(trigram, ()):
                 shared[known] = shared.get(known, 0) + 1
-        best = sorted(shared, key=lambda known: -shared[known])[:candidates]
+        best = []
+        for known in sorted(shared, key=lambda known: -shared[known]):
+            if len(best) == candidates:
+                break
+            if self.knows(known, hidden):
+                best.append(known)
         allowed = 1 if len(word) <= 4 else 2
         scored = [
-            (distance, -self.frequency[known], known)
+            (distance, -self.frequency(known, hidden), known)
             for known in best
             if abs(len(known) - len(word)) <= allowed
             and (distance := edit_distance(word, known, allowed)) <= allowed
@@ -89,14 +116,24 @@ def edit_distance(a, b, limit):
 
 def spelling_suggestion(query):
     """A corrected query ("James Blood" for "jmes blod") or "" if no word
-    needs, or has, a correction."""
+    needs, or has, a correction, from the names of the pages the reader
+    (``wiki.reading.current()``) has met."""
     if not query.terms:
         return ""
     vocabulary = Vocabulary.current()
-    corrected = [vocabulary.correct(term) or term for term in query.terms]
+    hidden = hidden_pages(reading.current())
+    corrected = [vocabulary.correct(term, hidden) or term for term in query.terms]
     if corrected == list(query.terms):
         return ""
     phrase = " ".join(corrected)
-    if phrase in vocabulary.names:
-        return vocabulary.names[phrase]
-    return " ".join(vocabulary.words.get(word, word) for word in corrected)
+    name = vocabulary.name(phrase, hidden)
+    if name is not None:
+        return name
+    return " ".join(vocabulary.words[word] if vocabulary.knows(word, hidden) else word for word in corrected)
+
+
+def hidden_pages(limit):
+    """The ids of the pages a reader at ``limit`` has not met."""
+    if limit.position is None:
+        return frozenset()
+    return TitleResolver().unmet(limit)

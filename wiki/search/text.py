@@ -23,15 +23,21 @@ _WIKI_LINK_OR_CITATION = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]|\[\^[
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"<[^>]*>|:?-{3,}:?|[*_`~#>|]+|^\s*[-+]\s+", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
+# In the index, the title a wiki link written under another label links to
+# stands before the label between these marks: searches find it, snippets
+# leave it out. Both databases' tokenizers read the marks as spaces.
+TARGET_OPEN, TARGET_CLOSE = "\u27e6", "\u27e7"
+_MARKED_TARGET = re.compile(f"{TARGET_OPEN}[^{TARGET_OPEN}{TARGET_CLOSE}]*{TARGET_CLOSE} ?")
+_TARGET_MARKS = re.compile(f"[{TARGET_OPEN}{TARGET_CLOSE}]")
 
 
 def plain_text(markdown, keep_link_targets=False):
     """Markdown as a reader sees it: ``[[A|b]]`` becomes ``b``, ``[^3]`` goes,
     emphasis, headings, tables and HTML tags are reduced to their words.
 
-    With ``keep_link_targets`` a piped wiki link keeps its target too
-    (``A b``), which is what the index stores, so a page is found by the
-    titles it links to."""
+    With ``keep_link_targets`` a piped wiki link keeps its target too,
+    marked (``⟦A⟧ b``), which is what the index stores, so a page is found
+    by the titles it links to; ``readable`` takes the targets out again."""
 
     def wiki_link(match):
         target, label = match.group(1), match.group(2)
@@ -39,9 +45,12 @@ def plain_text(markdown, keep_link_targets=False):
             return ""
         if label is None:
             return target
-        return f"{target} {label}" if keep_link_targets else label
+        return f"{TARGET_OPEN}{target}{TARGET_CLOSE} {label}" if keep_link_targets else label
 
-    text = _WIKI_LINK_OR_CITATION.sub(wiki_link, markdown or "")
+    text = markdown or ""
+    if keep_link_targets:
+        text = _TARGET_MARKS.sub(" ", text)
+    text = _WIKI_LINK_OR_CITATION.sub(wiki_link, text)
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = _MARKUP.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
@@ -110,24 +119,14 @@ def _highlight_pattern(terms):
     return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 
-_CUT_LINK_END = re.compile(r"\[\[[^\]]*$|\[\^[^\]]*$")
-_LINK_BRACKETS = re.compile(r"\[\[|\]\]")
+def readable(indexed):
+    """Text as the index stores it (``plain_text(..., keep_link_targets=True)``)
+    as the reader reads it: without the titles links were written to."""
+    return _TARGET_MARKS.sub("", _MARKED_TARGET.sub("", indexed))
 
 
 def snippet(lead, body, terms):
-    """The snippet of a result: the page's text as a reader sees it around
-    the first match, highlighted. Only a stretch of the Markdown around the
-    match is reduced to text, which keeps long pages cheap."""
-    source = f"{lead}\n\n{body}".strip()
-    words = _highlight_pattern(terms)
-    first = words.search(source) if words else None
-    start = 0
-    if first and first.start() > SNIPPET_LENGTH:
-        start = source.find(" ", first.start() - SNIPPET_LENGTH) + 1
-    stretch = source[start : start + 3 * SNIPPET_LENGTH]
-    # Wiki links and citations cut in half at the edges of the stretch.
-    text = _LINK_BRACKETS.sub("", plain_text(_CUT_LINK_END.sub(" ", stretch)))
-    result = highlight(text, terms)
-    if start > 0 and not result.startswith("… "):
-        result = mark_safe("… " + result)
-    return result
+    """The snippet of a result: its lead and body as the reader may read them
+    (from the page's index row at the reader's level) around the first
+    match, highlighted."""
+    return highlight(readable(f"{lead} {body}").strip(), terms)
