@@ -1,6 +1,8 @@
 """Characters of the story, the people who made it, and who voiced whom:
 two page kinds of the wiki engine, and the rows that relate them."""
 
+import math
+
 from django.db import models
 from django.db.models import Prefetch
 
@@ -14,10 +16,14 @@ FICTIONAL_CHARACTER = "https://www.wikidata.org/wiki/Q95074"
 
 
 class Role(models.TextChoices):
+    """The roles the source assigns in its Characters section. A character it
+    gives no role has OTHER (stored as ""), listed last, as the wiki's own grouping."""
+
     MAIN = "main", "Main character"
     SUPPORTING = "supporting", "Supporting character"
     ANTAGONIST = "antagonist", "Antagonist"
     MINOR = "minor", "Minor character"
+    OTHER = "", "Other character"
 
 
 class Language(models.TextChoices):
@@ -82,8 +88,12 @@ class Character(Page):
 
     page_ptr = page_link()
 
-    role = models.CharField(max_length=20, choices=Role.choices)
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     occupation = models.CharField(max_length=200, blank=True)
+    occupation_revealed_at = RevealField(
+        verbose_name="occupation revealed in",
+        help_text="Empty: known when the reader first meets the character.",
+    )
     affiliations = models.ManyToManyField(
         "articles.Organization", through="Membership", blank=True, related_name="members"
     )
@@ -99,6 +109,10 @@ class Character(Page):
 
     def english_voices(self):
         return [credit.person for credit in self.voice_credits.all() if credit.language == Language.ENGLISH]
+
+    def occupation_at_limit(self):
+        """The occupation, if the reader's limit reveals it ("" if not)."""
+        return self.occupation if reading.current().shows(self.occupation_revealed_at) else ""
 
     def affiliations_at_limit(self):
         """(organization, label of the episode that ended it or "") for the
@@ -132,7 +146,7 @@ class Character(Page):
         this character (schema.org's PerformanceRole pattern)."""
         data = schema.about(self, "Person")
         data["additionalType"] = FICTIONAL_CHARACTER
-        if self.occupation:
+        if self.occupation_at_limit():
             data["jobTitle"] = self.occupation
         affiliations = [
             schema.reference("Organization", organization) for organization, _ in self.affiliations_at_limit()
@@ -316,3 +330,194 @@ class VoiceCredit(PageData):
 
     def __str__(self):
         return f"{self.person} voices {self.character} ({self.get_language_display()})"
+
+
+# The relationship map (characters:relationships) -------------------------------------
+
+
+class MapNode:
+    """A character on the relationship map: where its dot is, and the lines of its name."""
+
+    def __init__(self, character, x, y, lines):
+        self.character, self.x, self.y, self.lines = character, x, y, lines
+
+
+class MapEdge:
+    """The line between two related characters, with what each is to the other
+    written near the one it described (once, in the middle, if the same both
+    ways); each label is its lines, as (text, x, y)."""
+
+    def __init__(self, start, end, labels, ended):
+        (self.x1, self.y1), (self.x2, self.y2) = start, end
+        self.labels, self.ended = labels, ended
+
+
+def text_lines(text, x, y, line_height, longest=12):
+    """``text`` as (line, x, y) lines centred on (``x``, ``y``): two lines, split at
+    the space nearest the middle, if it is longer than ``longest`` characters."""
+    spaces = [index for index, char in enumerate(text) if char == " "]
+    if len(text) <= longest or not spaces:
+        return [(text, x, y)]
+    middle = min(spaces, key=lambda index: abs(index - len(text) / 2))
+    half = line_height / 2
+    return [(text[:middle], x, round(y - half)), (text[middle + 1 :], x, round(y + half))]
+
+
+def text_box(lines, font_size):
+    """About the box (left, top, right, bottom) that centred ``lines`` of text take,
+    with a little room around (a letter of a wide sans-serif font: 0.6 of its size)."""
+    width = max(len(line) for line, _, _ in lines) * font_size * 0.6 + 8
+    x, ys = lines[0][1], [y for _, _, y in lines]
+    return (x - width / 2, min(ys) - font_size * 0.6, x + width / 2, max(ys) + font_size * 0.6)
+
+
+def overlap(box, boxes):
+    """The area ``box`` shares with ``boxes``."""
+    left, top, right, bottom = box
+    return sum(
+        max(0, min(right, other[2]) - max(left, other[0]))
+        * max(0, min(bottom, other[3]) - max(top, other[1]))
+        for other in boxes
+    )
+
+
+class RelationshipMap:
+    """The relationships between characters as they stand at the reader's limit
+    (``wiki.reading.current()``): those the limit reveals, between characters
+    the reader has met; one that has ended by the limit says until when. One query.
+
+    ``rows``: (relationship, since, until) for the table, by the character each
+    describes; since and until are (short, full) names of episodes, or None.
+    ``nodes``, ``edges``, ``width`` and ``height``: the drawing in SVG units, the
+    characters on a circle, each group of related ones side by side."""
+
+    # Room around the circle for the names, which sit above or below their dots:
+    # kept small, so that a phone shows the drawing as large as it can.
+    SIDE_ROOM, TOP_ROOM = 70, 62
+    # The font sizes of static/css/wiki.css, to keep labels from overlapping.
+    NAME_FONT, LABEL_FONT = 20, 17
+    NAME_LINE, LABEL_LINE = 21, 18
+    # Where along its line a label may go, best first: from the character it
+    # describes, or from either end for a label that says the same both ways.
+    NEAR_SHARES = (0.3, 0.36, 0.24, 0.42, 0.18, 0.48)
+    MIDDLE_SHARES = (0.5, 0.42, 0.58, 0.34, 0.66)
+
+    def __init__(self):
+        limit = reading.current()
+        relationships = list(
+            CharacterRelationship.objects.at_limit()
+            .filter(limit.q("character__revealed_at"), limit.q("related_character__revealed_at"))
+            .select_related("character", "related_character")
+            .order_by("related_character__title", "character__title")
+        )
+        self.rows = [
+            (
+                rel,
+                self._moment(rel.revealed_at) if rel.revealed_at else None,
+                self._moment(rel.ended_at) if rel.holds_until() else None,
+            )
+            for rel in relationships
+        ]
+        self._lay_out(relationships)
+
+    @staticmethod
+    def _moment(position):
+        """The short and full names of a point of the story: ("S1 E2", "Season 1, Episode 2")."""
+        point, label = reading.Timeline.by_position().get(position), reading.Timeline.label(position)
+        return (point.code.upper().replace("E", " E") if point else label, label)
+
+    def _lay_out(self, relationships):
+        characters, neighbours, pairs = {}, {}, {}
+        for rel in relationships:
+            pair = (rel.character, rel.related_character)
+            for one, other in (pair, pair[::-1]):
+                characters[one.pk] = one
+                neighbours.setdefault(one.pk, set()).add(other.pk)
+            pairs.setdefault(frozenset((rel.character_id, rel.related_character_id)), []).append(rel)
+        order = self._circle_order(characters, neighbours)
+        radius = max(150, round(len(order) * 80 / (2 * math.pi)))
+        centre_x, centre_y = self.SIDE_ROOM + radius, self.TOP_ROOM + radius
+        self.width, self.height = 2 * centre_x, 2 * centre_y
+        places, self.nodes, taken = {}, [], []
+        for index, pk in enumerate(order):
+            angle = -math.pi / 2 + 2 * math.pi * index / len(order)
+            x, y = round(centre_x + radius * math.cos(angle)), round(centre_y + radius * math.sin(angle))
+            places[pk] = (x, y)
+            # Above the dot in the upper half, below it in the lower: away from the lines.
+            name_y = y - 30 if math.sin(angle) < -0.01 else y + 32
+            lines = text_lines(characters[pk].title, x, name_y, self.NAME_LINE, longest=10)
+            self.nodes.append(MapNode(characters[pk], x, y, lines))
+            taken += [(x - 10, y - 10, x + 10, y + 10), text_box(lines, self.NAME_FONT)]
+        edges = []
+        for rels in pairs.values():
+            texts = [rel.description + (" (ended)" if rel.holds_until() else "") for rel in rels]
+            first = rels[0]
+            if len(rels) == 2 and texts[0] == texts[1]:
+                wanted = [(texts[0], first.character_id, first.related_character_id, self.MIDDLE_SHARES)]
+            else:
+                # "description" is what the related character is to the character: near that one.
+                wanted = [
+                    (text, rel.related_character_id, rel.character_id, self.NEAR_SHARES)
+                    for rel, text in zip(rels, texts, strict=True)
+                ]
+            options = [
+                self._label_options(text, places[near], places[far], shares)
+                for text, near, far, shares in wanted
+            ]
+            edges.append((rels, options))
+        placed = iter(self._place_labels([options for _, labels in edges for options in labels], taken))
+        self.edges = [
+            MapEdge(
+                places[rels[0].character_id],
+                places[rels[0].related_character_id],
+                [next(placed) for _ in labels],
+                ended=all(rel.holds_until() for rel in rels),
+            )
+            for rels, labels in edges
+        ]
+
+    @staticmethod
+    def _circle_order(characters, neighbours):
+        """The characters in circle order: breadth first from the best connected
+        of each group, so that related characters sit side by side."""
+        order, placed = [], set()
+        for start in sorted(characters, key=lambda pk: (-len(neighbours[pk]), characters[pk].title)):
+            if start in placed:
+                continue
+            placed.add(start)
+            queue = [start]
+            while queue:
+                current = queue.pop(0)
+                order.append(current)
+                for pk in sorted(neighbours[current] - placed, key=lambda pk: characters[pk].title):
+                    placed.add(pk)
+                    queue.append(pk)
+        return order
+
+    def _label_options(self, text, near, far, shares):
+        (x1, y1), (x2, y2) = near, far
+        return [
+            text_lines(text, round(x1 + (x2 - x1) * share), round(y1 + (y2 - y1) * share), self.LABEL_LINE)
+            for share in shares
+        ]
+
+    def _place_labels(self, candidates, taken):
+        """For each label, the one of its ``candidates`` places that overlaps the
+        names (``taken``) and the other labels least, the first such in order of
+        preference: a few rounds of each label moving to its best place."""
+        boxes = [[text_box(lines, self.LABEL_FONT) for lines in options] for options in candidates]
+        chosen = [0] * len(boxes)
+        for _ in range(4):
+            moved = False
+            for index, options in enumerate(boxes):
+                others = taken + [
+                    boxes[other][chosen[other]] for other in range(len(boxes)) if other != index
+                ]
+                best = min(
+                    range(len(options)), key=lambda option: (round(overlap(options[option], others)), option)
+                )
+                moved = moved or best != chosen[index]
+                chosen[index] = best
+            if not moved:
+                break
+        return [options[choice] for options, choice in zip(candidates, chosen, strict=True)]

@@ -117,7 +117,7 @@ def test_fixtures_load_into_an_empty_database():
 
     call_command("loaddata", *FIXTURES, verbosity=0)
 
-    assert Page.objects.count() == 77
+    assert Page.objects.count() == 78
     assert Episode.objects.count() == 24
     assert Character.objects.count() == 20
 
@@ -228,9 +228,15 @@ def test_every_named_character_has_a_page(content):
 def test_character_roles_follow_the_source(content):
     roles = dict(Character.objects.values_list("title", "role"))
     assert roles["James Blood"] == roles["Sarah Sinclair"] == "main"
-    assert roles["Monica Campbell"] == "supporting"
-    assert {roles[name] for name in ("Steven Martland", "Harry Creighton", "Gary Evans")} == {"antagonist"}
+    # The source's Characters section: "Supporting characters" names Connor and Campbell, its
+    # "Key antagonists" Martland and Creighton, its "Minor allies" Gallagher and Chandler.
+    assert roles["Monica Campbell"] == roles["Geffrey Connor"] == "supporting"
+    antagonists = {name for name, role in roles.items() if role == "antagonist"}
+    assert antagonists == {"Steven Martland", "Harry Creighton"}
     assert roles["Lennox Gallagher"] == roles["Edmond Chandler"] == "minor"
+    # Everyone else: the source assigns no role, so none is stored.
+    assert roles["Gary Evans"] == roles["Tina Herst"] == roles["Douglas Coates"] == ""
+    assert sum(1 for role in roles.values() if role) == 8
     assert set(Category.objects.get(slug="main-characters").pages.values_list("title", flat=True)) == {
         "James Blood",
         "Sarah Sinclair",
@@ -378,7 +384,6 @@ def test_every_citation_refers_to_a_reference_and_every_reference_is_cited(conte
         ("SSC", "Special Services Command"),
         ("Special Service Command", "Special Services Command"),
         ("LIVE", "LIVE Corporation"),
-        ("the King", "Gary Evans"),
         ("Yuko Kaida", "Yūko Kaida"),
         ("Koki Uchiyama", "Kōki Uchiyama"),
         ("Soichiro Kubo", "Sōichirō Kubo"),
@@ -386,6 +391,15 @@ def test_every_citation_refers_to_a_reference_and_every_reference_is_cited(conte
 )
 def test_aliases_lead_to_the_canonical_page(content, alias, title):
     assert resolve(alias).title == title
+
+
+def test_the_king_is_a_page_of_its_own_revealed_with_the_end_of_the_story(content):
+    # "the King" is not another name of Gary Evans from his first appearance: the
+    # season 2 plot reveals who the King is, so it has a page met at its end.
+    king = resolve("the King")
+    assert king.title == "The King"
+    assert Page.objects.get(pk=king.pk).revealed_at == 24
+    assert not Alias.objects.filter(page__title="Gary Evans", title__iexact="the King").exists()
 
 
 def test_spelling_variants_are_explained(content):

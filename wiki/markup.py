@@ -368,7 +368,8 @@ class _Passages:
         return token
 
     def token(self, kind):
-        return f"{self.nonce}{kind}{self.count}"
+        # Ends in a letter, so that no token is the start of another ("h1", "h10").
+        return f"{self.nonce}{kind}{self.count}z"
 
     def insert(self, html):
         for token, replacement in self.html.items():

@@ -204,11 +204,11 @@ def test_relationships_and_affiliations_show_their_state_at_the_limit(client, se
     )
     MembershipFactory(character=james, organization=OrganizationFactory(title="SSC"), ended_at=4)
     early = text_of(client.get(james.get_absolute_url() + "?upto=s1e1"))
-    assert "mentor" in early and "until" not in early
+    assert "mentor" in early and "ended by" not in early
     assert "ward" not in early and "Tina" not in early
     later = text_of(client.get(james.get_absolute_url() + "?upto=s2e2"))
     assert "mentor</a>" not in later
-    assert "(until Season 1, Episode 2)" in later and "(until Season 2, Episode 1)" in later
+    assert "(ended by Season 1, Episode 2)" in later and "(ended by Season 2, Episode 1)" in later
     assert "ward" in later
 
 

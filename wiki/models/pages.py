@@ -284,6 +284,15 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
     )
     body = models.TextField(blank=True, help_text="Markdown. The rest of the page.")
     categories = models.ManyToManyField("wiki.Category", blank=True, related_name="pages")
+    categories_revealed_at = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name="categories revealed later",
+        help_text=(
+            "Categories the story puts the page in only from a later episode, as "
+            '{"category-slug": episode number across the series}; e.g. {"live-corporation": 15}.'
+        ),
+    )
     revealed_at = RevealField(
         verbose_name="first met in",
         help_text=(
@@ -396,6 +405,14 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
         """Whether the reader (at ``wiki.reading.current()``) has met the page's subject."""
         limit = reading.current()
         return limit.shows(self.revealed_at) or "page" in limit.shown
+
+    def in_category_at_limit(self, category):
+        """Whether the reader knows the page to be in ``category``."""
+        return reading.current().shows((self.categories_revealed_at or {}).get(category.slug))
+
+    def categories_at_limit(self):
+        """The page's categories the reader knows it to be in; reads the prefetched categories."""
+        return [category for category in self.categories.all() if self.in_category_at_limit(category)]
 
     @property
     def revealed_label(self):

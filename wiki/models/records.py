@@ -96,10 +96,13 @@ class PageData(models.Model):
 
 class CategoryQuerySet(PageDataQuerySet):
     def with_page_counts(self):
-        """Each category with ``page_count``, the pages in it the reader has met."""
+        """Each category with ``page_count``: at a reading limit, with the pages
+        in it too, to count those the reader has met and knows to be in it
+        (``Category.count_at_limit``)."""
         met = reading.current().q("pages__revealed_at")
         # A Count() annotation drops Meta.ordering, so the order is set again.
-        return self.annotate(page_count=models.Count("pages", filter=met)).order_by("name")
+        counted = self.annotate(page_count=models.Count("pages", filter=met)).order_by("name")
+        return counted if reading.current().is_everything else counted.with_pages()
 
     def with_pages(self):
         """Each category with the pages in it the reader has met, grouped by kind, A to Z within a kind."""
@@ -125,6 +128,16 @@ class Category(PageData):
 
     def get_absolute_url(self):
         return reverse("wiki:category", kwargs={"slug": self.slug})
+
+    def pages_at_limit(self):
+        """The pages in the category as far as the reader knows; reads the
+        pages ``with_pages()`` prefetches (only those the reader has met)."""
+        return [page for page in self.pages.all() if page.in_category_at_limit(self)]
+
+    def count_at_limit(self):
+        if reading.current().is_everything:
+            return self.page_count
+        return len(self.pages_at_limit())
 
 
 class Alias(PageData):
