@@ -10,4 +10,5 @@ urlpatterns = [
     path("characters/", views.CharacterListView.as_view(), name="index"),
     path("cast/", views.CastListView.as_view(), name="cast"),
     path("people/", views.PersonListView.as_view(), name="people"),
+    path("characters/relationships/", views.RelationshipMapView.as_view(), name="relationships"),
 ]

@@ -1,9 +1,10 @@
 """Reader pages of the characters app besides each page's own: the indexes of
-characters, the cast and the people who made the series."""
+characters, the cast and the people who made the series, and the map of the
+characters' relationships at the reader's limit (``wiki.reading``)."""
 
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
-from characters.models import Character, Person
+from characters.models import Character, Person, RelationshipMap
 
 
 class CharacterListView(ListView):
@@ -43,3 +44,13 @@ class PersonListView(ListView):
             staff=[person for person in people if person.staff_credits.all()],
             **kwargs,
         )
+
+
+class RelationshipMapView(TemplateView):
+    """The characters' relationships as a drawing and as a table."""
+
+    template_name = "characters/relationships.html"
+    extra_context = {"view_title": "Relationships"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(relationship_map=RelationshipMap(), **kwargs)

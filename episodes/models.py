@@ -386,6 +386,11 @@ class EpisodeQuerySet(PageQuerySet):
             )
         )
 
+    # For the story views (episodes:appearances, episodes:timeline).
+    def of_the_series(self):
+        """The episodes of the anime series in story order: the points a reader can stop at."""
+        return self.in_order().filter(season__work__medium=Work.Medium.ANIME)
+
 
 class Episode(Page):
     url_prefix = "episodes"
@@ -472,3 +477,88 @@ class Appearance(PageData):
 
     def __str__(self):
         return f"{self.character} in {self.episode}"
+
+
+# The story views (episodes:appearances, episodes:timeline) ---------------------------
+
+
+class AppearanceRow:
+    """A character's row of the appearances grid: whether they appear in each
+    column's episode, and their first and last appearance up to the limit."""
+
+    def __init__(self, character, cells, first, last):
+        self.character, self.cells, self.first, self.last = character, cells, first, last
+
+
+class AppearanceGrid:
+    """Who appears in which episode, as far as the reader has watched
+    (``wiki.reading.current()``): a column for each episode up to the limit,
+    a row for each character the reader has met who appears in one of them.
+
+    ``seasons`` (every season of the series) are what the season filter offers;
+    ``narrowed(season, role)`` fills in ``season`` and ``role`` (the label) shown,
+    ``columns``, ``column_groups`` and ``rows``. Two queries, whatever the size of the story."""
+
+    def __init__(self):
+        limit = reading.current()
+        episodes = list(Episode.objects.of_the_series())
+        self.seasons = list({episode.season_id: episode.season for episode in episodes}.values())
+        self.episodes = [episode for episode in episodes if limit.shows(episode.number_overall)]
+        self.season, self.role, self.columns, self.column_groups, self.rows = None, "", [], [], []
+
+    def narrowed(self, season=None, role=None):
+        """The grid of one season's episodes (``season``: its number) and of the
+        characters of one ``role`` (``None``: every one)."""
+        self.season = next((each for each in self.seasons if each.number == season), None)
+        self.role = "" if role is None else dict(Character._meta.get_field("role").choices).get(role, "")
+        self.columns = [episode for episode in self.episodes if season in (None, episode.season.number)]
+        groups = {}
+        for episode in self.columns:
+            groups.setdefault(episode.season, []).append(episode)
+        self.column_groups = list(groups.items())
+        self.rows = self._rows(role) if self.columns else []
+        return self
+
+    def _rows(self, role):
+        limit = reading.current()
+        appearances = Appearance.objects.filter(
+            limit.q("episode__number_overall"),
+            limit.q("character__revealed_at"),
+            episode__season__work__medium=Work.Medium.ANIME,
+        ).select_related("character")
+        if role is not None:
+            appearances = appearances.filter(character__role=role)
+        characters, appeared_in = {}, {}
+        for appearance in appearances.order_by():
+            characters[appearance.character_id] = appearance.character
+            appeared_in.setdefault(appearance.character_id, set()).add(appearance.episode_id)
+        rows = []
+        for pk, character in characters.items():
+            episode_ids = appeared_in[pk]
+            cells = [episode.pk in episode_ids for episode in self.columns]
+            # First and last appearance count every episode watched, whatever the season shown.
+            appeared = [episode for episode in self.episodes if episode.pk in episode_ids]
+            if any(cells):
+                rows.append(AppearanceRow(character, cells, appeared[0], appeared[-1]))
+        return sorted(rows, key=lambda row: (row.first.number_overall, row.character.title))
+
+
+class SeriesTimeline:
+    """The two lanes of the timeline: the releases of every work, which no
+    reading limit hides, and the story episode by episode, each episode's
+    summary shown only once the reader has watched it (``wiki.reading.current()``).
+
+    ``releases`` in date order; ``seasons``: (season, [(episode, watched), ...]).
+    Three queries (releases, episodes, the links of the summaries shown)."""
+
+    def __init__(self):
+        limit = reading.current()
+        self.releases = list(
+            Release.objects.select_related("work", "season", "organization").order_by("start_date", "pk")
+        )
+        episodes = list(Episode.objects.of_the_series())
+        Page.prerender(episode for episode in episodes if limit.shows(episode.number_overall))
+        seasons = {}
+        for episode in episodes:
+            seasons.setdefault(episode.season, []).append((episode, limit.shows(episode.number_overall)))
+        self.seasons = list(seasons.items())

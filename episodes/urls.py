@@ -9,4 +9,6 @@ app_name = "episodes"
 
 urlpatterns = [
     path("episodes/", views.EpisodeListView.as_view(), name="list"),
+    path("episodes/appearances/", views.AppearanceGridView.as_view(), name="appearances"),
+    path("episodes/timeline/", views.TimelineView.as_view(), name="timeline"),
 ]

@@ -19,10 +19,14 @@ urlpatterns = [
         name="robots",
     ),
     path("", include("wiki.urls")),
-    path("", include(page_kind_urls())),
+    # Before the pages of each kind, so that a fixed address such as
+    # /episodes/timeline/ is not read as the episode with the slug "timeline".
     path("", include("articles.urls")),
     path("", include("characters.urls")),
     path("", include("episodes.urls")),
+    path("", include(page_kind_urls())),
 ]
 
+handler400 = "wiki.views.bad_request"
+handler403 = "wiki.views.permission_denied"
 handler404 = "wiki.views.page_not_found"
