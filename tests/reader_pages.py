@@ -40,6 +40,7 @@ def reader_pages():
     disambiguation = Article.objects.filter(is_disambiguation=True).order_by("title").first()
     season = Season.objects.order_by("work", "number").first()
     category = Category.objects.order_by("name").first()
+    not_met = Character.objects.get(title="Tina Herst")
     return [
         ReaderPage("home", "/"),
         ReaderPage("episode-list", reverse("episodes:list")),
@@ -62,5 +63,11 @@ def reader_pages():
         ReaderPage("diff", edit.get_absolute_url()),
         ReaderPage("backlinks", reverse("wiki:backlinks", args=[character.pk])),
         ReaderPage("recent-changes", reverse("wiki:recent")),
+        ReaderPage("appearances", reverse("episodes:appearances")),
+        ReaderPage("timeline", reverse("episodes:timeline")),
+        ReaderPage("relationships", reverse("characters:relationships")),
+        ReaderPage("reading-limit", reverse("wiki:reading")),
+        ReaderPage("character-at-a-limit", f"{character.get_absolute_url()}?upto=s1e8"),
+        ReaderPage("not-met-yet", f"{not_met.get_absolute_url()}?upto=s1e3"),
         ReaderPage("not-found", "/no-such-page/", status=404),
     ]
