@@ -2,13 +2,14 @@
 two page kinds of the wiki engine, and the rows that relate them."""
 
 import math
+import re
 
 from django.db import models
 from django.db.models import Prefetch
 
 from wiki import reading
 from wiki.models import Page, PageData, PageDataQuerySet, PageQuerySet, page_link
-from wiki.models.records import RevealField
+from wiki.models.records import RevealField, SourcesField
 
 # Wikidata's item for "fictional character": schema.org has no such type, so
 # characters are Persons whose additionalType says they are fictional.
@@ -85,6 +86,7 @@ class CharacterQuerySet(PageQuerySet):
 class Character(Page):
     url_prefix = "characters"
     autolinked = True
+    provenance_fields = ("revealed_at", "role", "occupation")
 
     page_ptr = page_link()
 
@@ -109,6 +111,10 @@ class Character(Page):
 
     def english_voices(self):
         return [credit.person for credit in self.voice_credits.all() if credit.language == Language.ENGLISH]
+
+    def first_appearance(self):
+        """The first appearance that is not only a mention; reads the rows ``for_page()`` prefetches."""
+        return next((appearance for appearance in self.appearances.all() if not appearance.is_mention), None)
 
     def occupation_at_limit(self):
         """The occupation, if the reader's limit reveals it ("" if not)."""
@@ -214,6 +220,7 @@ class Membership(StoryFact):
     organization = models.ForeignKey(
         "articles.Organization", on_delete=models.CASCADE, related_name="memberships"
     )
+    sources = SourcesField()
 
     objects = StoryFactQuerySet.as_manager()
 
@@ -236,6 +243,7 @@ class CharacterRelationship(StoryFact):
     description = models.CharField(
         max_length=100, help_text='What the related character is to this one, e.g. "mentor", "father".'
     )
+    sources = SourcesField()
 
     objects = StoryFactQuerySet.as_manager()
 
@@ -319,6 +327,7 @@ class VoiceCredit(PageData):
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="voice_credits")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="voice_credits")
     language = models.CharField(max_length=2, choices=Language.choices)
+    sources = SourcesField()
 
     objects = VoiceCreditQuerySet.as_manager()
 
@@ -330,6 +339,57 @@ class VoiceCredit(PageData):
 
     def __str__(self):
         return f"{self.person} voices {self.character} ({self.get_language_display()})"
+
+    @classmethod
+    def source_agreement(cls, source):
+        """The source's cast sentences ("Yasuyuki Kase as James Blood", "Greg Chun
+        voicing James Blood") against the voice credits (``manage.py check_source``):
+        each pair the source names is credited, in the sentence's language if it
+        names one, and each credit is named by the source."""
+        named = {}  # (person, character), casefolded -> {language or "": unit id}
+        written = {}  # the same keys -> the names as the source writes them
+        for unit in source.units:
+            if not _CAST_SENTENCE_RE.search(unit.text):
+                continue
+            language = next((code for code, word in _CAST_LANGUAGES if word in unit.text), "")
+            for person, character in _CAST_PAIR_RE.findall(unit.text):
+                key = (person.casefold(), character.casefold())
+                named.setdefault(key, {}).setdefault(language, unit.id)
+                written.setdefault(key, (person, character))
+        credits = cls.objects.select_related("person", "character").prefetch_related(
+            "person__aliases", "character__aliases"
+        )
+        credited = set()
+        for credit in credits:
+            matching = [
+                key
+                for key in named
+                if key[0] in _names(credit.person)
+                and key[1] in _names(credit.character)
+                and ({credit.language, ""} & named[key].keys())
+            ]
+            credited.update(matching)
+            if not matching:
+                yield f"Voice credit “{credit}” (#{credit.pk}): no cast sentence of the source names it"
+        for key, languages in named.items():
+            if key not in credited:
+                person, character = written[key]
+                yield (
+                    f"The source names {person} as the voice of {character} "
+                    f"({', '.join(languages.values())}), but no voice credit says so"
+                )
+
+
+def _names(page):
+    """The casefolded title and aliases of ``page`` (aliases prefetched)."""
+    return {page.title.casefold(), *(alias.title.casefold() for alias in page.aliases.all())}
+
+
+# The source's cast sentences: "The Japanese voice cast includes X as Y, ...".
+_CAST_SENTENCE_RE = re.compile(r"\bvoice|\bdub\b|\bcast\b", re.IGNORECASE)
+_CAST_LANGUAGES = ((Language.JAPANESE, "Japanese"), (Language.ENGLISH, "English"))
+_NAME = r"[A-Z][^\W\d_]+(?:[ -][A-Z][^\W\d_]+)*"
+_CAST_PAIR_RE = re.compile(rf"({_NAME}) (?:as|voicing) ({_NAME})")
 
 
 # The relationship map (characters:relationships) -------------------------------------

@@ -2,12 +2,16 @@
 three page kinds of the wiki engine, and the rows that relate them to the
 characters, people and organizations of the other apps."""
 
+import datetime
+import re
+
 from django.db import models
 from django.db.models import Count, Max, Min, Prefetch, Q
 
 from characters.models import FICTIONAL_CHARACTER, Character, Person
-from wiki import reading
+from wiki import markup, reading
 from wiki.models import Page, PageData, PageLink, PageQuerySet, page_link
+from wiki.models.records import SourcesField
 
 
 class DatePrecision(models.TextChoices):
@@ -67,7 +71,10 @@ class Work(Page):
     )
     genres = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
     native_title = models.CharField(
-        max_length=200, blank=True, help_text='How the title is stylized, e.g. "HERO≠MASK".'
+        max_length=200,
+        blank=True,
+        verbose_name="stylized as",
+        help_text='How the source says the title is stylized, e.g. "HERO≠MASK".',
     )
     adaptation_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="adaptations"
@@ -169,6 +176,16 @@ class Work(Page):
     def last_episode_date(self):
         return max((s.last_release for s in self.seasons.all() if s.last_release), default=None)
 
+    def runtime_label(self):
+        """ "24 minutes per episode" ("about 24", where the source hedges; "22–24" for a range)."""
+        episodes = [e for season in self.seasons.all() for e in season.episodes.all() if e.runtime_minutes]
+        runtimes = self.runtimes()
+        if not runtimes:
+            return ""
+        about = "about " if any(episode.runtime_is_approximate for episode in episodes) else ""
+        span = f"{runtimes[0]}–{runtimes[-1]}" if len(runtimes) > 1 else f"{runtimes[0]}"
+        return f"{about}{span} minutes per episode"
+
     def runtimes(self):
         """The distinct episode running times in minutes, shortest first."""
         return sorted(
@@ -196,6 +213,7 @@ class StaffCredit(PageData):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="staff_credits")
     role = models.CharField(max_length=30, choices=Role.choices)
     note = models.CharField(max_length=200, blank=True)
+    sources = SourcesField()
 
     class Meta:
         ordering = ["work", "role", "person"]
@@ -224,6 +242,7 @@ class WorkCompany(PageData):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     note = models.CharField(max_length=200, blank=True)
+    sources = SourcesField()
 
     class Meta:
         ordering = ["work", "role", "organization"]
@@ -270,6 +289,7 @@ class Release(PageData):
     )
     end_date = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    sources = SourcesField()
 
     class Meta:
         ordering = ["start_date", "pk"]
@@ -283,6 +303,32 @@ class Release(PageData):
     def __str__(self):
         where = f" ({self.region})" if self.region else ""
         return f"{self.work} – {self.get_medium_display()}{where}"
+
+    @classmethod
+    def source_agreement(cls, source):
+        """The dates of releases against the source (``manage.py check_source``):
+        each release's dates are named in the source as precisely as stored, and
+        each full date a release sentence of the source names starts or ends a release."""
+        releases = list(cls.objects.select_related("work"))
+        texts = [unit.text for unit in source.units]
+        for release in releases:
+            dates = [(release.start_date, release.start_precision, "start")]
+            if release.end_date:
+                dates.append((release.end_date, DatePrecision.DAY, "end"))
+            for date, precision, which in dates:
+                if not any(_names_date(text, date, precision) for text in texts):
+                    yield (
+                        f"Release “{release}” (#{release.pk}): its {which} date {date.isoformat()} "
+                        f"({precision}) is not named in the source"
+                    )
+        stored = {date for release in releases for date in (release.start_date, release.end_date) if date}
+        for unit in source.units:
+            if not _RELEASE_WORDS_RE.search(unit.text):
+                continue
+            for match in _FULL_DATE_RE.finditer(unit.text):
+                date = _parse_date(match)
+                if date and date not in stored:
+                    yield f"The source names {match.group(0)} ({unit.id}), but no release starts or ends then"
 
 
 class SeasonQuerySet(PageQuerySet):
@@ -391,6 +437,29 @@ class EpisodeQuerySet(PageQuerySet):
         """The episodes of the anime series in story order: the points a reader can stop at."""
         return self.in_order().filter(season__work__medium=Work.Medium.ANIME)
 
+    def source_reveal_positions(self, source):
+        """``{unit id: position or None}`` for the units of the source text
+        (``wiki.sources``): a row of an episode table is revealed by its
+        episode; a sentence of a season's plot summary by the season's last
+        episode; everything else (the premise, the characters, production)
+        by no point of the story (None). One query."""
+        overall, season_end = {}, {}
+        for season, number, number_overall in self.of_the_series().values_list(
+            "season__number", "number", "number_overall"
+        ):
+            overall[season, number] = number_overall
+            season_end[season] = max(season_end.get(season, 0), number_overall)
+        positions = {}
+        for unit in source.units:
+            season = _season_of(unit.section)
+            position = None
+            if season is not None and unit.is_row and unit.section[0] == EPISODES_SECTION:
+                position = overall.get((season, int(unit.row[0])))
+            elif season is not None and unit.section[0] == PLOT_SECTION:
+                position = season_end.get(season)
+            positions[unit.id] = position
+        return positions
+
 
 class Episode(Page):
     url_prefix = "episodes"
@@ -405,6 +474,11 @@ class Episode(Page):
         max_length=200, blank=True, help_text="The episode's own title, where the source gives one."
     )
     runtime_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name="runtime (minutes)")
+    runtime_is_approximate = models.BooleanField(
+        default=False,
+        verbose_name="runtime is approximate",
+        help_text='The source gives the runtime as approximate ("approximately 24 minutes"): shown "about".',
+    )
     release_date = models.DateField(null=True, blank=True)
     characters = models.ManyToManyField(Character, through="Appearance", related_name="episodes", blank=True)
 
@@ -430,7 +504,7 @@ class Episode(Page):
             data["datePublished"] = self.release_date
         if self.runtime_minutes:
             data["timeRequired"] = f"PT{self.runtime_minutes}M"
-        characters = [appearance.character for appearance in self.appearances.all()]
+        characters = [appearance.character for appearance in self.appearing()]
         if characters:
             data["character"] = [
                 schema.reference("Person", character, additionalType=FICTIONAL_CHARACTER)
@@ -450,6 +524,52 @@ class Episode(Page):
         # An episode's summary tells what happens in it.
         return self.number_overall
 
+    # These read the appearances prefetched by EpisodeQuerySet.for_page().
+    def appearing(self):
+        return [appearance for appearance in self.appearances.all() if not appearance.is_mention]
+
+    def mentioned(self):
+        return [appearance for appearance in self.appearances.all() if appearance.is_mention]
+
+    @property
+    def runtime_label(self):
+        """ "24 minutes", or "about 24 minutes" where the source gives it as approximate."""
+        if not self.runtime_minutes:
+            return ""
+        return f"{'about ' if self.runtime_is_approximate else ''}{self.runtime_minutes} minutes"
+
+    @classmethod
+    def source_agreement(cls, source):
+        """The source's episode tables against the episodes (``manage.py
+        check_source``): as many episodes per season, each row's episode there,
+        its title the row's, and every word of the row's summary in its lead."""
+        tables = {}
+        for unit in source.units:
+            season = _season_of(unit.section)
+            if unit.is_row and unit.section[0] == EPISODES_SECTION and season is not None:
+                tables.setdefault(season, []).append(unit)
+        episodes = {(e.season.number, e.number): e for e in Episode.objects.of_the_series()}
+        for season in sorted({number for number, _ in episodes} | set(tables)):
+            rows, stored = tables.get(season, []), [key for key in episodes if key[0] == season]
+            if len(rows) != len(stored):
+                yield (
+                    f"Season {season}: the source's episode table has {len(rows)} episodes, "
+                    f"the database {len(stored)}"
+                )
+            for unit in rows:
+                episode = episodes.get((season, int(unit.row[0])))
+                if episode is None:
+                    yield f"Season {season}, Episode {unit.row[0]} ({unit.id}): no such episode"
+                    continue
+                if len(unit.row) > 2 and episode.name != unit.row[1]:
+                    yield f"{episode.title}: its name is {episode.name!r}, the source's table {unit.row[1]!r}"
+                missing = _words(unit.text) - _words(markup.plain_markdown(episode.lead))
+                if missing:
+                    yield (
+                        f"{episode.title}: its lead has drifted from the source's summary ({unit.id}), "
+                        f"without: {', '.join(sorted(missing))}"
+                    )
+
     def previous(self):
         return (
             Episode.objects.in_order()
@@ -466,17 +586,80 @@ class Episode(Page):
 
 
 class Appearance(PageData):
-    """A character appears in an episode (named in its summary)."""
+    """A character appears in an episode, or is only mentioned in it (talked
+    about in its summary, not there), as the episode's summary says."""
+
+    class Kind(models.TextChoices):
+        APPEARS = "appears", "Appears"
+        MENTIONED = "mentioned", "Mentioned"
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appearances")
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="appearances")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.APPEARS)
+    sources = SourcesField()
 
     class Meta:
         ordering = ["episode", "character"]
         constraints = [models.UniqueConstraint(fields=["episode", "character"], name="appearance_unique")]
 
     def __str__(self):
-        return f"{self.character} in {self.episode}"
+        return f"{self.character}{' (mentioned)' if self.is_mention else ''} in {self.episode}"
+
+    @property
+    def is_mention(self):
+        """Only talked about in the episode, not in it: no appearance of the character's."""
+        return self.kind == self.Kind.MENTIONED
+
+
+# Agreement with the source text (manage.py check_source) ----------------------------
+
+# The source's headings above its episode tables and its season plot summaries.
+EPISODES_SECTION, PLOT_SECTION = "Episodes", "Plot summary"
+_SEASON_RE = re.compile(r"\bSeason (\d+)\b")
+_RELEASE_WORDS_RE = re.compile(r"releas|premiere|aired|broadcast|serializ|edition|publish", re.IGNORECASE)
+_MONTHS = ("January", "February", "March", "April", "May", "June") + (
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_FULL_DATE_RE = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def _season_of(section):
+    """The season number a heading of the source names ("Season 2 (2019)"), or None."""
+    match = _SEASON_RE.search(section[-1]) if section else None
+    return int(match.group(1)) if match else None
+
+
+def _parse_date(match):
+    try:
+        return datetime.date(int(match.group(3)), _MONTHS.index(match.group(1)) + 1, int(match.group(2)))
+    except ValueError:
+        return None
+
+
+def _names_date(text, date, precision):
+    """Whether ``text`` names ``date`` as precisely as ``precision``: "July 2, 2020"
+    (or "July 2" in a sentence that names the year), "March 2021", "2021"."""
+    month, year = _MONTHS[date.month - 1], str(date.year)
+    if precision == DatePrecision.YEAR:
+        return re.search(rf"\b{year}\b", text) is not None
+    if precision == DatePrecision.MONTH:
+        return re.search(rf"\b{month} {year}\b", text) is not None
+    day = rf"\b{month} {date.day}\b"
+    return re.search(rf"{day}, {year}\b", text) is not None or (
+        re.search(rf"{day}(?!, \d)", text) is not None and re.search(rf"\b{year}\b", text) is not None
+    )
+
+
+def _words(text):
+    """The words of ``text`` that carry meaning, lowercased, without possessive endings."""
+    words = {word.casefold().removesuffix("'s").removesuffix("’s") for word in _WORD_RE.findall(text)}
+    return {word for word in words if len(word) > 3}
 
 
 # The story views (episodes:appearances, episodes:timeline) ---------------------------

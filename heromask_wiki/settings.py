@@ -205,6 +205,8 @@ WIKI_HOME_PAGE = ("work", os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask"))
 WIKI_NEW_PAGE_KIND = "article"
 # The points of the story a reader can stop at (wiki.reading).
 WIKI_TIMELINE = "episodes.Episode"
+# The one source text the encyclopedia is written from; pages cite its sentences (wiki.sources).
+WIKI_SOURCE_TEXT = BASE_DIR / "fixtures" / "source" / "hero-mask.txt"
 
 LOGGING = {
     "version": 1,

@@ -7,20 +7,28 @@ write path (``Page.save``), so every save records a revision with the
 editor's summary, and a save that would overwrite someone else's newer edit
 is refused with both versions shown instead. ``PageDataAdmin`` is the base
 of the admin of rows pages show that are not pages.
+
+Next to each fact, its provenance: a page's form has a "Provenance" section
+quoting the source sentences its fields rest on (``field_sources``), and the
+inline rows of a page (``RowsWithRelatedMixin``) that record their sources
+(``SourcesField``) quote theirs in a column of their own.
 """
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
-from wiki import history
+from wiki import history, sources
 from wiki.models import Alias, Category, EditConflict, Page, PageLink, Reference, Revision
+from wiki.models.records import SourcesField
 
 admin.site.site_header = f"{settings.WIKI_SITE_NAME} administration"
 admin.site.site_title = f"{settings.WIKI_SITE_NAME} admin"
@@ -28,6 +36,41 @@ admin.site.index_title = "Edit the encyclopedia"
 
 TEXT_FIELDS = ["lead", "body"]
 EDIT_FIELDS = ["edit_summary", "loaded_version"]
+PROVENANCE_FIELDS = ["field_sources", "provenance"]
+# Words of a source sentence quoted in an inline row's column (the whole sentence is its title).
+QUOTE_WORDS = 18
+
+
+def quoted_units(ids, words=None):
+    """The units ``ids`` (space-separated) name, quoted as HTML: each sentence (cut
+    to ``words`` words, if given, the whole of it as the quote's title), its id
+    linked to it on the source page and where it stands in the source."""
+    source = sources.current()
+    quotes = []
+    for unit_id in sources.split_ids(ids):
+        unit = source.by_id.get(unit_id)
+        if unit is None:
+            quotes.append(
+                format_html("<li><strong>No such sentence in the source text: {}</strong></li>", unit_id)
+            )
+            continue
+        text = Truncator(unit.text).words(words) if words else unit.text
+        quotes.append(
+            format_html(
+                '<li><q title="{}">{}</q> <small>(<a href="{}#{}">{}</a>, {})</small></li>',
+                unit.text,
+                text,
+                reverse("wiki:source"),
+                unit.id,
+                unit.id,
+                unit.section_label,
+            )
+        )
+    if not quotes:
+        return ""
+    return format_html(
+        '<ul class="provenance-quotes">{}</ul>', format_html_join("", "{}", ((q,) for q in quotes))
+    )
 
 
 class PageAdminForm(forms.ModelForm):
@@ -102,12 +145,28 @@ class EditConflictReport:
 
 class RowsWithRelatedMixin:
     """For inlines: each row shows its ``__str__``, which names related pages;
-    ``row_related`` are fetched with the rows instead of one query per row."""
+    ``row_related`` are fetched with the rows instead of one query per row.
+    A row that records its sources (a ``SourcesField`` called ``sources``)
+    also quotes them, read-only, beside the field."""
 
     row_related = ()
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.row_related)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if _records_sources(self.model) and "source_sentences" not in readonly:
+            readonly.append("source_sentences")
+        return readonly
+
+    @admin.display(description="source sentences, quoted")
+    def source_sentences(self, row):
+        return quoted_units(row.sources, words=QUOTE_WORDS) or "–"
+
+
+def _records_sources(model):
+    return any(isinstance(f, SourcesField) and f.name == "sources" for f in model._meta.concrete_fields)
 
 
 class AliasInline(RowsWithRelatedMixin, admin.TabularInline):
@@ -138,13 +197,43 @@ class PageAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
-        shared = {*TEXT_FIELDS, "categories", *EDIT_FIELDS}
+        shared = {*TEXT_FIELDS, "categories", *EDIT_FIELDS, *PROVENANCE_FIELDS}
         return [
             (None, {"fields": [name for name in fields if name not in shared]}),
             ("Text", {"fields": TEXT_FIELDS}),
             ("Categories", {"fields": ["categories"]}),
+            (
+                "Provenance",
+                {
+                    "fields": PROVENANCE_FIELDS,
+                    "description": (
+                        "The sentences of the source text the page's fields rest on. The text cites "
+                        "its own with [^sentence-id] after each statement; rows below name theirs."
+                    ),
+                },
+            ),
             ("About this edit", {"fields": EDIT_FIELDS}),
         ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "provenance"]
+
+    @admin.display(description="source sentences of the fields")
+    def provenance(self, page):
+        """Each field ``field_sources`` names, with the sentences it rests on, quoted."""
+        entries = page.field_sources if isinstance(page.field_sources, dict) else {}
+        if not entries:
+            return "No field of this page names its source sentences yet."
+        rows = []
+        for name, ids in entries.items():
+            try:
+                label = str(type(page)._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:  # shown as written; clean() reports it
+                label = name
+            rows.append((label[:1].upper() + label[1:], quoted_units(ids if isinstance(ids, str) else "")))
+        return format_html(
+            '<dl class="provenance">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -1,4 +1,7 @@
-"""An Atom feed of recent changes, for following the wiki's edits in a feed reader."""
+"""An Atom feed of recent changes, for following the wiki's edits in a feed reader.
+
+Django's feed framework escapes what it writes as XML; editors' text goes
+through ``wiki.seo.xml_text`` first, which drops the characters XML cannot carry."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -8,6 +11,7 @@ from django.utils.html import escape
 
 from wiki import reading
 from wiki.models import Page, Revision
+from wiki.seo import xml_text
 
 FEED_LENGTH = 50
 
@@ -24,7 +28,7 @@ class RecentChangesFeed(Feed):
         return Revision.objects.recent().filter(page__in=Page.objects.met())[:FEED_LENGTH]
 
     def item_title(self, revision):
-        return f"{revision.title} (revision {revision.number})"
+        return xml_text(f"{revision.title} (revision {revision.number})")
 
     def item_description(self, revision):
         # Atom summaries are HTML; the edit summary is plain text an editor typed.
@@ -32,14 +36,14 @@ class RecentChangesFeed(Feed):
             return (
                 "<p>Edit summaries are not shown at a reading limit: they may tell any part of the story.</p>"
             )
-        summary = escape(revision.summary) if revision.summary else "No edit summary."
+        summary = escape(xml_text(revision.summary)) if revision.summary else "No edit summary."
         return f"<p>{summary}</p><p>{revision.size_change:+d} characters.</p>"
 
     def item_link(self, revision):
         return revision.get_absolute_url()
 
     def item_author_name(self, revision):
-        return revision.user.get_username() if revision.user else None
+        return xml_text(revision.user.get_username()) if revision.user else None
 
     def item_pubdate(self, revision):
         return revision.created_at

@@ -8,11 +8,17 @@ One pipeline, in this order:
 
 1. Python-Markdown (tables, footnotes, fenced code, heading ids, sane lists)
    plus this wiki's own syntax: ``[[Title]]`` / ``[[Title|label]]`` wiki
-   links and ``[^N]`` citations of ``Reference`` N. Both are inline patterns,
-   so neither is recognised inside code.
+   links, ``[^season-1-4]`` citations of a sentence (a *unit*) of the source
+   text (``wiki.sources``) and ``[^N]`` citations of the source's own note N
+   (``Reference`` N). They are inline patterns, so none is recognised inside
+   code. Passages revealed later in the story (``{{reveal s2e3|...}}``) and
+   the wiki's own editorial text (``{{editorial|...}}``) are taken out before
+   Markdown reads the text and put back, marked, after sanitising.
 2. A tree pass that resolves every wiki link of the text with one query (red
    links lead to the admin's add form), links the first mention of each
-   known character, person and organization, turns table alignment into
+   known character, person and organization, numbers the citations 1 to n
+   in order of first citation across the page's lead and body (one number
+   per unit or note, however often it is cited), turns table alignment into
    classes and demotes ``h1`` (the page title is the only ``h1``).
 3. bleach, with an allow-list of tags, attributes and URL schemes (http,
    https, mailto and relative addresses). It runs last, so whatever the
@@ -51,6 +57,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
 
+from wiki import sources
 from wiki.titles import normalize_title
 
 ALLOWED_TAGS = frozenset(
@@ -82,18 +89,25 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "fenced_code", "toc", "sane_lists"]
 # Part of every cache key: change it when the HTML this module produces changes,
 # so a shared cache does not keep serving renderings of the previous code.
-MARKUP_VERSION = 3
+MARKUP_VERSION = 4
 
 # [[Title]] or [[Title|label]]. Inside a table the pipe is written \|, which
 # reaches this pattern as an escape placeholder; handleMatch splits on it.
 WIKI_LINK_RE = r"\[\[([^\[\]\n]+?)\]\]"
 RAW_HTML_PLACEHOLDER_RE = re.compile("(\x02wzxhzdk:[0-9]+\x03)")
-CITATION_RE = r"\[\^(\d{1,5})\]"
+# [^16]: the source's note 16 (digits only); [^season-1-4]: a unit of the source
+# text (letters, digits and hyphens, at least one letter). Anything else
+# between [^ and ] is left as written (or is a footnote, if it has a definition).
+CITATION_RE = r"\[\^([A-Za-z0-9][A-Za-z0-9-]{0,99})\]"
+CITATION_SCAN_RE = re.compile(CITATION_RE)
+NOTE_CITATION_MAX_DIGITS = 5
+UNKNOWN_UNIT_TEXT = "[unknown source sentence: {}]"
 ESCAPED_CHAR_RE = re.compile("\x02([0-9]+)\x03")
 TEXT_ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
 RAW_SKIPPED_TAG_RE = re.compile(r"<(/?)(?:a|code|pre)\b", re.IGNORECASE)
 # Automatic links are never made inside these, nor in the text of an existing link.
 _CITATION_MARK_RE = re.compile(r"<sup\b[^>]*>.*?</sup>", re.DOTALL)
+_EDITORIAL_LABEL_RE = re.compile(r'<p class="editorial__label">.*?</p>', re.DOTALL)
 _WHITESPACE_RE = re.compile(r"\s+")
 NO_AUTOLINK_TAGS = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sup"})
 
@@ -103,7 +117,8 @@ class Rendering:
     """Rendered text, and what the page's References list and link table need from it."""
 
     html: SafeString
-    # Reference numbers in the order the text cites them, once per citation.
+    # What the text cites, in the order of the text, once per citation: a unit
+    # id of the source text ("season-1-4"), or a note number as a string ("16").
     citations: tuple = ()
     # (title as written, page pk or None for a red link) for each wiki and automatic link.
     links: tuple = ()
@@ -111,6 +126,10 @@ class Rendering:
     headings: tuple = ()
     # The text as one line of plain text, without citation marks (descriptions, previews).
     plain: str = ""
+    # (cited key, position) of citations beside a passage hidden at the limit (in the same
+    # paragraph, list item or cell): what they support is partly revealed later, so the
+    # References list does not quote them before that position.
+    withheld: tuple = ()
 
 
 EMPTY = Rendering(mark_safe(""))
@@ -134,7 +153,7 @@ def render(text, *, resolver, page=None, field="text", cite_after=(), limit=None
     key = _cache_key(text, page, field, cite_after, resolver, limit)
     cached = cache.get(key)
     if cached is None:
-        cached = _render(text, _pk(page), Counter(cite_after), resolver, field, limit)
+        cached = _render(text, _pk(page), tuple(cite_after), resolver, field, limit)
         cache.set(key, cached)
     return _rendering(cached)
 
@@ -169,7 +188,7 @@ def prerender(pages, resolver, fields=("lead",), limit=None, slot=None):
             entry = cached.get(key) or rendered.get(key)
             if entry is None:
                 entry = rendered[key] = _render(
-                    getattr(page, field), _pk(page), Counter(cite_after[id(page)]), batch, field, limit
+                    getattr(page, field), _pk(page), tuple(cite_after[id(page)]), batch, field, limit
                 )
             slot(page)[field] = _rendering(entry)
         cache.set_many(rendered)
@@ -190,15 +209,17 @@ def _cache_key(text, page, field, cite_after, resolver, limit):
     else:
         # Which pages a limit hides changes with any edit, not only with names.
         generation, at = resolver.content_generation, limit.cache_key
+    # Whether a cited unit exists depends on the source text.
+    source = sources.current().digest
     return (
-        f"wiki:markup:{MARKUP_VERSION}:{generation}:{at}:{_pk(page) or '-'}:{version}:{field}:"
+        f"wiki:markup:{MARKUP_VERSION}:{generation}:{at}:{source}:{_pk(page) or '-'}:{version}:{field}:"
         f"{digest.hexdigest()}"
     )
 
 
 def _rendering(entry):
-    html, citations, links, headings, plain = entry
-    return Rendering(mark_safe(html), citations, links, headings, plain)
+    html, citations, links, headings, plain, withheld = entry
+    return Rendering(mark_safe(html), citations, links, headings, plain, withheld)
 
 
 _BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)")
@@ -224,20 +245,31 @@ def _written_titles(text):
             yield written.partition("|")[0]
 
 
-def _render(text, page_pk, cite_counts, resolver, field="text", limit=None):
-    state = _RenderState(page_pk=page_pk, cite_counts=cite_counts, resolver=resolver, limit=limit)
+def _render(text, page_pk, cite_after, resolver, field="text", limit=None):
+    state = _RenderState(page_pk=page_pk, cite_after=cite_after, resolver=resolver, limit=limit)
+    # Editorial markers first: an inline one may hold a whole reveal passage,
+    # and a reveal passage may hold editorial markers, which are then tokens.
+    text, editorial = _Editorial().apply(text)
     text, notices = _Passages(resolver, field, limit).apply(text)
+    state.hidden_passages = notices.hidden
     md = markdown.Markdown(
         extensions=[*MARKDOWN_EXTENSIONS, _WikiExtension(state)],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
         output_format="html",
     )
-    html = notices.insert(_cleaner().clean(md.convert(text)))
-    return html, tuple(state.citations), tuple(state.links), _contents(md.toc_tokens), _plain(html)
+    html = editorial.insert(notices.insert(_cleaner().clean(md.convert(text))))
+    return (
+        html,
+        tuple(state.citations),
+        tuple(state.links),
+        _contents(md.toc_tokens),
+        _plain(html),
+        tuple(state.withheld.items()),
+    )
 
 
 def _plain(html):
-    text = strip_tags(_CITATION_MARK_RE.sub("", html))
+    text = strip_tags(_CITATION_MARK_RE.sub("", _EDITORIAL_LABEL_RE.sub("", html)))
     return _WHITESPACE_RE.sub(" ", html_module.unescape(text)).strip()
 
 
@@ -286,22 +318,23 @@ AFTER_EVERY_EPISODE = 32767
 
 def passage_positions(text, resolver):
     """The positions at which the passages of ``text`` are revealed."""
+    text = without_editorial_markers(text)
     return {
         _position(match.group(1), resolver)
         for pattern in (REVEAL_BLOCK_RE, REVEAL_INLINE_RE)
-        for match in pattern.finditer(text or "")
+        for match in pattern.finditer(text)
     }
 
 
 def source_at(text, resolver, position):
     """``text`` without the passages revealed after ``position`` (None: all are kept),
-    and without the reveal markers: what a reader at that point may read."""
+    and without the reveal and editorial markers: what a reader at that point may read."""
 
     def keep(match):
         shown = position is None or _position(match.group(1), resolver) <= position
         return match.group(2) if shown else ""
 
-    return REVEAL_INLINE_RE.sub(keep, REVEAL_BLOCK_RE.sub(keep, text or ""))
+    return REVEAL_INLINE_RE.sub(keep, REVEAL_BLOCK_RE.sub(keep, without_editorial_markers(text)))
 
 
 def _position(code, resolver):
@@ -324,6 +357,9 @@ class _Passages:
         self.nonce = f"zq{secrets.token_hex(8)}"
         self.count = 0
         self.html = {}
+        # {token: (position, whether the passage ends a sentence)} of the passages
+        # hidden at the limit, for the citations of the sentences they are part of.
+        self.hidden = {}
 
     def apply(self, text):
         if "{{" not in text:
@@ -355,6 +391,7 @@ class _Passages:
                 return f"\n\n{opening}\n\n{inner}\n\n{closing}\n\n"
             return f"{opening}{inner}{closing}"
         token = self.token("h")
+        self.hidden[token] = (position, bool(_SENTENCE_CLOSE_RE.search(inner)))
         if block:
             self.html[token] = (
                 f'<div class="hidden-passage" id="{passage_id}"><p>A passage revealed in {label} is hidden '
@@ -377,12 +414,258 @@ class _Passages:
         return html
 
 
+# The wiki's own text ---------------------------------------------------------------
+
+# Text that is the wiki's own, not a statement of the source (navigation,
+# disambiguation, notes about the source), which needs no citation:
+#   inline:  {{editorial|the text}}              (within one paragraph; may hold
+#                                                  whole {{reveal ...|...}} passages)
+#   block:   {{editorial}}                       (on a line of its own)
+#            paragraphs, lists...
+#            {{/editorial}}                      (on a line of its own)
+# Reveal passages and editorial text nest either way.
+EDITORIAL_BLOCK_RE = re.compile(
+    r"^[ \t]*\{\{editorial[ \t]*\}\}[ \t]*\n(.*?)\n[ \t]*\{\{/editorial\}\}[ \t]*$",
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
+)
+EDITORIAL_INLINE_RE = re.compile(
+    r"\{\{editorial[ \t]*\|("
+    r"(?:(?!\}\}|\{\{|\n[ \t]*\n).|\{\{reveal[ \t]+[^\s|{}]{1,20}[ \t]*\|(?:(?!\}\}|\n[ \t]*\n).)*\}\})*"
+    r")\}\}",
+    re.DOTALL | re.IGNORECASE,
+)
+EDITORIAL_LABEL = "Editors\u2019 note"
+
+
+def without_editorial_markers(text):
+    """``text`` with its editorial markers taken away and what they hold kept."""
+    text = text or ""
+    if "{{" not in text:
+        return text
+    text = EDITORIAL_BLOCK_RE.sub(lambda match: match.group(1), text)
+    return EDITORIAL_INLINE_RE.sub(lambda match: match.group(1), text)
+
+
+def without_editorial_text(text):
+    """``text`` without its editorial text (markers and what they hold)."""
+    text = text or ""
+    if "{{" not in text:
+        return text
+    return EDITORIAL_INLINE_RE.sub("", EDITORIAL_BLOCK_RE.sub("\n", text))
+
+
+def editorial_count(text):
+    """How many editorial passages (inline or block) ``text`` has."""
+    text = text or ""
+    blocks = EDITORIAL_BLOCK_RE.findall(text)
+    return len(blocks) + len(EDITORIAL_INLINE_RE.findall(text))
+
+
+class _Editorial:
+    """Takes the editorial markers out of a text before Markdown reads it, and
+    marks what they held in the sanitised HTML: a span (inline) or a block with
+    an "Editors' note" label. The markers become tokens of letters and digits,
+    as for passages (``_Passages``), which an editor cannot forge."""
+
+    def __init__(self):
+        self.nonce = f"zq{secrets.token_hex(8)}"
+        self.count = 0
+        self.html = {}
+
+    def apply(self, text):
+        if "{{" not in text:
+            return text, self
+        text = EDITORIAL_BLOCK_RE.sub(partial(self.replace, block=True), text)
+        return EDITORIAL_INLINE_RE.sub(partial(self.replace, block=False), text), self
+
+    def replace(self, match, block):
+        self.count += 1
+        opening, closing = f"{self.nonce}o{self.count}z", f"{self.nonce}c{self.count}z"
+        if block:
+            self.html[opening] = (
+                f'<div class="editorial" role="note"><p class="editorial__label">{EDITORIAL_LABEL}</p>'
+            )
+            self.html[closing] = "</div>"
+            return f"\n\n{opening}\n\n{match.group(1)}\n\n{closing}\n\n"
+        self.html[opening] = '<span class="editorial">'
+        self.html[closing] = "</span>"
+        return f"{opening}{match.group(1)}{closing}"
+
+    def insert(self, html):
+        for token, replacement in self.html.items():
+            html = html.replace(f"<p>{token}</p>", replacement).replace(token, replacement)
+        return html
+
+
+# What a text cites, for the checker ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph (or list item, or table row) of a text, outside editorial text."""
+
+    start: str  # its first words, as plain as the Markdown allows
+    units: tuple  # the unit ids it cites
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation of a unit in a text: the id as written, the position of the
+    reveal passage it is in (None: outside every passage), and the latest
+    position of the passages that are part of the sentence it closes (the
+    sentence tells them too; None: no such passage)."""
+
+    unit_id: str
+    passage: int | None
+    beside: int | None = None
+
+    @property
+    def context(self):
+        """From where a reader reads what the citation supports, within its text."""
+        return max(self.passage or 0, self.beside or 0) or None
+
+
+def cited_ids(text):
+    """Every unit id ``text`` cites (``[^...]`` with a letter, not a footnote
+    with a definition), in order, as written."""
+    text = text or ""
+    defined = set(_FOOTNOTE_DEFINITION_RE.findall(text))
+    return [key for key in CITATION_SCAN_RE.findall(text) if not key.isdigit() and key not in defined]
+
+
+_FOOTNOTE_DEFINITION_RE = re.compile(r"^[ ]{0,3}\[\^([^\]]+)\]:", re.MULTILINE)
+_LIST_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+")
+_TABLE_RULE_RE = re.compile(r"^[ \t]*\|?[ \t:|-]*-[ \t:|-]*\|?[ \t]*$")
+_MARKDOWN_NOISE_RE = re.compile(r"\[\^[^\]\s]*\]|[*_`#>|]+|\{\{/?(?:reveal|editorial)[^|}]*\|?|\}\}")
+_WIKI_LINK_LABEL_RE = re.compile(WIKI_LINK_RE)
+
+
+def citations_in(text, resolver):
+    """The unit citations of ``text`` (``Citation``), each with the reveal
+    passage around it, if any (the innermost, if passages overlap)."""
+    text = without_editorial_markers(text)
+    passages = [
+        (match.start(), match.end(), _position(match.group(1), resolver))
+        for pattern in (REVEAL_BLOCK_RE, REVEAL_INLINE_RE)
+        for match in pattern.finditer(text)
+    ]
+    inline = [
+        (match.end(), _position(match.group(1), resolver), bool(_SENTENCE_CLOSE_RE.search(match.group(2))))
+        for match in REVEAL_INLINE_RE.finditer(text)
+    ]
+    defined = set(_FOOTNOTE_DEFINITION_RE.findall(text))
+    citations = []
+    for match in CITATION_SCAN_RE.finditer(text):
+        key = match.group(1)
+        if key.isdigit() or key in defined:
+            continue
+        around = [passage for passage in passages if passage[0] <= match.start() < passage[1]]
+        innermost = min(around, key=lambda passage: passage[1] - passage[0], default=None)
+        beside = [
+            position
+            for end, position, ends_sentence in inline
+            if end <= match.start()
+            and not _SENTENCE_GAP_RE.search(text[end : match.start()])
+            and not (ends_sentence and text[end : match.start()][:1].isspace())
+        ]
+        citations.append(Citation(key, innermost[2] if innermost else None, max(beside, default=None)))
+    return citations
+
+
+def paragraphs(text):
+    """The paragraphs of ``text`` that state something (``Paragraph``): outside
+    editorial text, without reveal markers; list items and table rows count one
+    by one; headings, rules and footnote definitions do not count."""
+    text = source_at_everything(without_editorial_text(text))
+    found = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line.lstrip().startswith("|") for line in lines):
+            pieces = [line for line in lines[1:] if not _TABLE_RULE_RE.match(line)]  # rows, not the header
+        else:
+            # A list item or a heading starts a piece of its own (a heading is a piece
+            # alone); other lines go on the piece before.
+            pieces = []
+            for line in lines:
+                starts = _LIST_ITEM_RE.match(line) or line.lstrip().startswith("#")
+                if not pieces or starts or pieces[-1].lstrip().startswith("#"):
+                    pieces.append(line)
+                else:
+                    pieces[-1] += "\n" + line
+        for piece in pieces:
+            stripped = piece.strip()
+            if stripped.startswith("#") or _FOOTNOTE_DEFINITION_RE.match(stripped) or not _has_words(piece):
+                continue
+            found.append(Paragraph(_start_of(piece), tuple(cited_ids(piece))))
+    return found
+
+
+def source_at_everything(text):
+    """``text`` with every reveal passage kept and the reveal markers taken away."""
+
+    def keep(match):
+        return match.group(2)
+
+    return REVEAL_INLINE_RE.sub(keep, REVEAL_BLOCK_RE.sub(keep, text or ""))
+
+
+def plain_markdown(text):
+    """``text`` as plain words: every passage kept, markers, citations and
+    Markdown marks taken away, wiki links as their labels (for comparing
+    with the source)."""
+    text = source_at_everything(without_editorial_markers(text))
+    text = _WIKI_LINK_LABEL_RE.sub(lambda match: match.group(1).rpartition("|")[2], text)
+    return _WHITESPACE_RE.sub(" ", _MARKDOWN_NOISE_RE.sub("", text)).strip()
+
+
+def _has_words(piece):
+    return bool(re.search(r"[^\W\d_]", _MARKDOWN_NOISE_RE.sub("", _LIST_ITEM_RE.sub("", piece))))
+
+
+def _start_of(piece, words=8):
+    plain = _WIKI_LINK_LABEL_RE.sub(lambda match: match.group(1).rpartition("|")[2], piece)
+    plain = _MARKDOWN_NOISE_RE.sub("", _LIST_ITEM_RE.sub("", plain))
+    pieces = plain.split()
+    return " ".join(pieces[:words]) + (" …" if len(pieces) > words else "")
+
+
+# Names of pages not met, in text that is not Markdown ------------------------------------
+
+
+def masked_text(text, resolver, limit):
+    """``text`` (plain text, such as a sentence of the source) as safe HTML,
+    every name of a page the reader at ``limit`` has not met written over
+    with "[not met yet]", as a page's own text does."""
+    if limit is None or limit.position is None:
+        return mark_safe(html_module.escape(text))
+    unmet = resolver.unmet(limit)
+    names, pattern = resolver.autolink_names()
+    if not unmet or pattern is None:
+        return mark_safe(html_module.escape(text))
+    pieces, position = [], 0
+    for match in pattern.finditer(text):
+        if names[match.group(0)].pk in unmet:
+            pieces.append(html_module.escape(text[position : match.start()]))
+            pieces.append(f'<span class="unmet">{UNMET_TEXT}</span>')
+            position = match.end()
+    pieces.append(html_module.escape(text[position:]))
+    return mark_safe("".join(pieces))
+
+
 class _RenderState:
     """What one rendering collects while Markdown walks the text."""
 
-    def __init__(self, page_pk, cite_counts, resolver, limit=None):
+    def __init__(self, page_pk, cite_after, resolver, limit=None):
         self.page_pk = page_pk
-        self.cite_counts = cite_counts
+        # What the text shown before this one on the page cites (its lead, for a
+        # body): numbering and anchors go on from there.
+        self.cite_after = cite_after
+        self.units = sources.current().by_id
+        self.marks = []
+        self.hidden_passages = {}
+        self.withheld = {}
         self.resolver = resolver
         # Pages the reader has not met yet at the limit: their names are not shown.
         self.unmet = (
@@ -419,21 +702,116 @@ class _WikiLinkProcessor(InlineProcessor):
 
 
 class _CitationProcessor(InlineProcessor):
-    """``[^N]`` that no footnote definition claimed: a citation of Reference N."""
+    """``[^...]`` that no footnote definition claimed: a citation of a unit of
+    the source text, or of the source's note N. The mark gets its number once
+    the whole text is read (``_CitationNumberer``); a unit the source text does
+    not have is shown as an error in the text, where an editor sees it."""
 
     def __init__(self, state):
         super().__init__(CITATION_RE)
         self.state = state
 
     def handleMatch(self, m, data):
-        number = int(m.group(1))
-        self.state.cite_counts[number] += 1
-        self.state.citations.append(number)
+        key = m.group(1)
+        if key.isdigit():
+            if len(key) > NOTE_CITATION_MAX_DIGITS:
+                return None, None, None
+            key = str(int(key))
+        elif key not in self.state.units:
+            error = etree.Element("span", {"class": "citation-error"})
+            error.text = AtomicString(UNKNOWN_UNIT_TEXT.format(key))
+            return error, m.start(0), m.end(0)
         mark = etree.Element("sup", {"class": "reference"})
-        mark.set("id", f"cite-ref-{number}-{self.state.cite_counts[number]}")
-        link = etree.SubElement(mark, "a", {"href": f"#cite-note-{number}"})
-        link.text = AtomicString(f"[{number}]")
+        etree.SubElement(mark, "a")
+        self.state.marks.append((mark, key))
         return mark, m.start(0), m.end(0)
+
+
+class _CitationNumberer(Treeprocessor):
+    """Numbers the citation marks in the order of the text (Markdown's inline
+    pass does not visit nested blocks in that order): one number per unit or
+    note, from 1 in order of first citation, going on from the text before
+    (``cite_after``); each mark gets an anchor of its own for the back-links."""
+
+    def __init__(self, md, state):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        if not self.state.marks:
+            return
+        keys = {id(mark): key for mark, key in self.state.marks}
+        numbers = {key: index for index, key in enumerate(dict.fromkeys(self.state.cite_after), start=1)}
+        counts = Counter(self.state.cite_after)
+        beside = self.beside_hidden_passages(root, keys) if self.state.hidden_passages else {}
+        for element in root.iter("sup"):
+            key = keys.get(id(element))
+            if key is None:
+                continue
+            if id(element) in beside:
+                self.state.withheld[key] = max(self.state.withheld.get(key, 0), beside[id(element)])
+            number = numbers.setdefault(key, len(numbers) + 1)
+            counts[key] += 1
+            self.state.citations.append(key)
+            element.set("id", f"cite-ref-{number}-{counts[key]}")
+            link = element[0]
+            link.set("href", f"#cite-note-{number}")
+            link.text = AtomicString(f"[{number}]")
+
+    def beside_hidden_passages(self, root, keys):
+        """``{id(mark): position}`` of the marks of a sentence part of which is a
+        passage hidden at the limit: the marks after the passage in its block
+        (paragraph, list item, cell...) until the sentence ends."""
+        hidden = self.state.hidden_passages
+        token_re = re.compile("|".join(re.escape(token) for token in hidden))
+        found = {}
+        for block in root.iter():
+            if block.tag not in _CITATION_BLOCK_TAGS:
+                continue
+            pending, group_open = 0, False
+            for piece in _pieces(block, keys):
+                if not isinstance(piece, str):
+                    if pending:
+                        found[id(piece)] = max(found.get(id(piece), 0), pending)
+                    group_open = True
+                    continue
+                position = 0
+                for match in [*token_re.finditer(piece), None]:
+                    segment = piece[position : match.start() if match else len(piece)]
+                    if segment:
+                        if (group_open and segment[0].isspace()) or _SENTENCE_BREAK_RE.search(segment):
+                            pending = 0
+                        group_open = False
+                    if match:
+                        passage_position, ends_sentence = hidden[match.group(0)]
+                        pending = max(pending, passage_position)
+                        # A passage that is a whole sentence (or its end) closes it like a citation group.
+                        group_open = ends_sentence
+                        position = match.end()
+        return found
+
+
+def _pieces(element, marks):
+    """The text of ``element`` in reading order: strings, and the citation marks in ``marks``."""
+    if element.text:
+        yield element.text
+    for child in element:
+        if id(child) in marks:
+            yield child
+        elif child.tag not in _CITATION_BLOCK_TAGS:
+            yield from _pieces(child, marks)
+        if child.tail:
+            yield child.tail
+
+
+# A sentence ends: its closing punctuation, then a space.
+_SENTENCE_BREAK_RE = re.compile(r"[.!?][\"'”’)]*\s")
+# Between a passage and a citation in Markdown: a sentence ended, a citation group
+# ended, or a line did.
+_SENTENCE_GAP_RE = re.compile(r"[.!?][\"'”’)]*\s|\[\^[^\]\s]+\]\s|\n")
+# A passage's text ends a sentence (perhaps with its citations).
+_SENTENCE_CLOSE_RE = re.compile(r"[.!?][\"'”’)]*(?:\[\^[^\]\s]+\])*\s*$")
+_CITATION_BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 class _LinkTreeprocessor(Treeprocessor):
@@ -625,6 +1003,7 @@ class _WikiExtension(Extension):
         md.inlinePatterns.register(_CitationProcessor(self.state), "citation", 174)
         # After inline patterns (20) and footnote numbering (15); before the
         # table of contents (5) reads the headings.
+        md.treeprocessors.register(_CitationNumberer(md, self.state), "citation_numbers", 13)
         md.treeprocessors.register(_LinkTreeprocessor(md, self.state), "wiki_links", 12)
 
 

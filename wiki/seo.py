@@ -1,21 +1,38 @@
-"""What search engines and link previews read about a page: its description,
-canonical address, Open Graph type and schema.org structured data (JSON-LD).
+"""What search engines, link previews and feed readers read about a page: its
+description, canonical address, Open Graph type and schema.org structured data
+(JSON-LD); and the escaping of each context outside HTML text that an
+editor's words reach.
 
 The head of every page is filled from here (``templates/includes/seo.html``
 through the ``seo`` template tags). Each page kind describes itself
 (``Page.open_graph_type``, ``Page.structured_data``); this module holds what
 they share. Structured data is built from the objects the page's view already loaded.
+
+One helper per output context, used wherever text reaches it:
+
+* an HTML attribute (``<meta content>``, ``<link href>``): ``attribute_text``
+  (template filter ``attribute_text``), from plain text, never from HTML;
+* JSON-LD in ``<script>``: ``json_ld_script``;
+* XML (the Atom feed, the sitemap): ``xml_text`` for text, and Django's
+  feed and sitemap frameworks, which escape what they write;
+* an address: ``django.utils.encoding.iri_to_uri`` (as ``build_absolute_uri``
+  and redirects use it).
+
+Editor-written Markdown reaches these contexts only as the plain text the one
+markup pipeline derives from it (``markdown_text``).
 """
 
 import json
+import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeData, mark_safe
 
-from wiki.models import Page
+from wiki import markup
+from wiki.models import Page, TitleResolver
 
 SCHEMA_CONTEXT = "https://schema.org"
 DESCRIPTION_LENGTH = 160
@@ -23,6 +40,11 @@ DESCRIPTION_LENGTH = 160
 # JSON inside <script> must not contain "</script>" or "<!--"; escaping <, >
 # and & as JSON unicode escapes keeps the data identical for a JSON parser.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+# Characters an attribute of a head tag has no use for: controls, and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_SPACES = re.compile(r"\s+")
+# Characters XML 1.0 does not allow (Django's feed writer refuses the controls among them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def plain_text(page):
@@ -32,11 +54,36 @@ def plain_text(page):
 
 def description(page):
     """A meta description: the start of the lead, cut at a word boundary."""
-    text = plain_text(page)
+    return summary(plain_text(page))
+
+
+def summary(text):
+    """The start of ``text`` (plain text) for a meta description, cut at a word boundary."""
     if len(text) <= DESCRIPTION_LENGTH:
         return text
     cut = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:–—-")
     return f"{cut}…"
+
+
+def markdown_text(text):
+    """Editor-written Markdown that is not a page's text (a category's
+    description) as one line of plain text, by the one markup pipeline."""
+    return markup.render(text, resolver=TitleResolver()).plain
+
+
+def attribute_text(text):
+    """Plain ``text`` escaped for the value of an HTML attribute, on one line,
+    without control characters. Refuses HTML (a safe string): its escaping
+    was for text, and markup has no meaning in an attribute."""
+    if isinstance(text, SafeData):
+        raise TypeError("attribute_text() takes plain text, not HTML; derive the text first.")
+    return escape(_SPACES.sub(" ", _CONTROL.sub(" ", str(text))).strip())
+
+
+def xml_text(text):
+    """``text`` without the characters XML 1.0 cannot carry (Django's feed
+    and sitemap frameworks escape the rest)."""
+    return _NOT_XML.sub("", str(text))
 
 
 def json_ld_script(data):

@@ -1,6 +1,6 @@
 """The engine's views: every page kind's page, categories, all pages, search,
 history, diffs, reverts, recent changes, "What links here", redirects and
-the friendly error page."""
+the error pages."""
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse, QueryDict
+from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,11 +18,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 
-from wiki import history, reading
-from wiki.models import Category, Page, Revision, TitleResolver
+from wiki import history, params, reading
+from wiki.models import Category, Page, Revision, TitleResolver, provenance
 from wiki.models.pages import UNRECORDED_SUMMARY
 from wiki.search import queries as search
 from wiki.search.text import Query
+from wiki.titles import TITLE_MAX_LENGTH
 
 
 class PageDetailView(DetailView):
@@ -76,6 +78,12 @@ class CategoryDetailView(DetailView):
     def get_queryset(self):
         return Category.objects.with_pages()
 
+    def get_template_names(self):
+        # A category with nothing in it the reader knows of may name what they have not met.
+        if not reading.current().is_everything and not self.object.pages_at_limit():
+            return ["wiki/category_unmet.html"]
+        return super().get_template_names()
+
 
 class CategoryListView(ListView):
     context_object_name = "categories"
@@ -91,6 +99,18 @@ def page_not_found(request, exception):
     return render(request, "404.html", {"suggested_query": words}, status=404)
 
 
+def bad_request(request, exception):
+    """A 400 that says what was wrong with the address (``wiki.params.BadParameter``).
+    Rendered without the request, as the 500 page is, so it needs no database."""
+    problem = exception.problem if isinstance(exception, params.BadParameter) else ""
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"problem": problem}))
+
+
+def permission_denied(request, exception):
+    """A 403 in the site's style, rendered without the request (no database)."""
+    return HttpResponseForbidden(loader.render_to_string("403.html"))
+
+
 class SearchView(TemplateView):
     """Search results. A search for an exact title or alias goes straight to
     its page, unless the reader asked for the full results (``fulltext=1``)."""
@@ -100,11 +120,12 @@ class SearchView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         query = Query.parse(request.GET.get("q", ""))
+        page_number = params.integer(request.GET, "page", minimum=1, default=1)
         if not request.GET.get("fulltext"):
             page, alias = search.find_exact_page(query)
             if page:
                 return redirect(search.redirect_url(page, alias))
-        results = search.search(query, page=request.GET.get("page", 1))
+        results = search.search(query, page=page_number)
         return self.render_to_response(self.get_context_data(results=results))
 
 
@@ -114,7 +135,7 @@ def suggest(request):
     return JsonResponse({"query": query.text, "results": search.suggest(query)})
 
 
-class PageHistoryView(FullHistoryMixin, ListView):
+class PageHistoryView(FullHistoryMixin, params.PaginatedMixin, ListView):
     """Every saved revision of one page, newest first, to compare or revert."""
 
     template_name = "wiki/history.html"
@@ -144,11 +165,12 @@ class PageDiffView(FullHistoryMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         page = get_object_or_404(Page, pk=self.kwargs["pk"])
+        number = Revision._meta.get_field("number")
+        to_number = params.integer(self.request.GET, "to", field=number)
+        from_number = params.integer(self.request.GET, "from", field=number, default=max(to_number - 1, 0))
         try:
-            to_number = int(self.request.GET["to"])
-            from_number = int(self.request.GET.get("from", to_number - 1))
             older, newer = Revision.objects.pair(page, from_number, to_number)
-        except (KeyError, ValueError, Revision.DoesNotExist) as error:
+        except Revision.DoesNotExist as error:
             raise Http404("This page has no such revisions.") from error
         diffs = history.compare(older or history.NOTHING, newer, Page.model_for_kind(page.kind))
         changed = [diff for diff in diffs if diff.changed]
@@ -175,7 +197,7 @@ class RevertView(UserPassesTestMixin, View):
         return redirect("wiki:history", pk=pk)
 
 
-class RecentChangesView(FullHistoryMixin, ListView):
+class RecentChangesView(FullHistoryMixin, params.PaginatedMixin, ListView):
     """Every page's edits, newest first."""
 
     template_name = "wiki/recent_changes.html"
@@ -200,6 +222,7 @@ class GoView(View):
     alias the page is told so (``?redirectfrom=``) and says "Redirected from"."""
 
     def get(self, request, title):
+        title = params.text("title", title, max_length=TITLE_MAX_LENGTH)
         target, alias = Page.objects.find(title)
         if target is None:
             context = {"title": title, "new_page_url": TitleResolver.new_page_url(title)}
@@ -269,3 +292,13 @@ class HomePageView(PageDetailView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(self.get_queryset(), slug=settings.WIKI_HOME_PAGE[1])
+
+
+class SourceView(TemplateView):
+    """``/source/``: the source text the wiki is written from, sentence by
+    sentence, each with the pages that use it, at the reader's limit."""
+
+    template_name = "wiki/source.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(source=provenance.SourceText.at(reading.current()), **kwargs)

@@ -279,11 +279,23 @@ def test_diff_of_revision_1_shows_the_whole_page_as_added(client):
     assert "<ins>Foxman</ins>" in html and "<ins>Masked.</ins>" in html
 
 
-@pytest.mark.parametrize("query", [{"from": 1, "to": 9}, {"from": "x", "to": 1}, {}])
+@pytest.mark.parametrize("query", [{"from": 1, "to": 9}, {"from": 0, "to": 2}])
 def test_diff_of_revisions_a_page_does_not_have_is_not_found(client, query):
     character = CharacterFactory()
 
     assert client.get(reverse("wiki:diff", args=[character.pk]), query).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [({"from": "x", "to": 1}, "“from”"), ({}, "“to” in the address is missing"), ({"to": 2**70}, "“to”")],
+)
+def test_diff_with_a_revision_number_that_is_not_one_says_so(client, query, problem):
+    character = CharacterFactory()
+
+    response = client.get(reverse("wiki:diff", args=[character.pk]), query)
+    assert response.status_code == 400
+    assert problem in response.content.decode()
 
 
 def test_text_diff_compares_changed_lines_word_by_word_and_skips_distant_unchanged_lines():

@@ -231,8 +231,9 @@ def test_automatic_linking_follows_new_pages_and_aliases():
 
 
 def test_a_citation_is_a_superscript_link_to_the_references_list():
+    # Numbered per page: the source's note 4, cited first, is reference 1.
     html = render("Claim.[^4]")
-    assert '<sup class="reference" id="cite-ref-4-1"><a href="#cite-note-4">[4]</a></sup>' in html
+    assert '<sup class="reference" id="cite-ref-1-1"><a href="#cite-note-1">[1]</a></sup>' in html
 
 
 def test_each_citation_of_the_same_reference_gets_its_own_anchor_across_lead_and_body():
@@ -248,7 +249,9 @@ def test_a_numbered_footnote_with_a_definition_stays_a_footnote():
     assert "cite-ref" not in html
 
 
-def test_cited_references_come_in_number_order_with_their_back_links(django_assert_num_queries):
+def test_cited_references_are_numbered_in_order_of_first_citation_with_their_back_links(
+    django_assert_num_queries,
+):
     ReferenceFactory(number=1, title="First")
     ReferenceFactory(number=16, title="Sixteenth")
     ReferenceFactory(number=3, title="Never cited")
@@ -257,8 +260,12 @@ def test_cited_references_come_in_number_order_with_their_back_links(django_asse
     page.lead_html, page.body_html  # noqa: B018 -- rendered as the page view does
     with django_assert_num_queries(1):
         references = page.cited_references()
-    assert [(ref.number, ref.title) for ref in references] == [(1, "First"), (7, ""), (16, "Sixteenth")]
-    assert references[2].backlinks == [("cite-ref-16-1", "a"), ("cite-ref-16-2", "b")]
+    assert [(ref.number, ref.reference.number, ref.reference.title) for ref in references] == [
+        (1, 16, "Sixteenth"),
+        (2, 1, "First"),
+        (3, 7, ""),
+    ]
+    assert references[0].backlinks == [("cite-ref-1-1", "a"), ("cite-ref-1-2", "b")]
 
 
 def test_page_shows_references_with_the_details_that_are_known(client):
@@ -294,7 +301,9 @@ def test_a_reference_without_known_details_says_so_instead_of_showing_a_bare_num
     page = ArticleFactory(title="Episode guide", lead="Summarised.[^16]")
     html = client.get(page.get_absolute_url()).content.decode()
     references = html[html.index('<section class="references"') :]
-    assert "Source reference [16]; the source text gives no title, publisher or address for it." in references
+    assert "Note [16] of the source text." in references
+    # What the source does not give is said once, for the whole list.
+    assert references.count("no list of their titles or publishers") == 1
 
 
 def test_a_page_without_citations_has_no_references_section(client):

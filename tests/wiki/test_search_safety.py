@@ -122,12 +122,20 @@ def test_suggestions_answer_any_query_with_json(client, pages, query):
     assert len(data["query"]) <= MAX_QUERY_LENGTH
 
 
-@pytest.mark.parametrize("page", ["", "0", "-1", "abc", "9999999999999999999999", "1.5", "\x00", "2'--"])
-def test_any_page_number_gives_a_results_page(client, pages, page):
+@pytest.mark.parametrize("page", ["1", "2", "999999"])
+def test_a_page_number_past_the_last_gives_the_last_results_page(client, pages, page):
     response = client.get(SEARCH, {"q": "james", "fulltext": 1, "page": page})
 
     assert response.status_code == 200
     assert [hit.title for hit in response.context["results"].hits] == ["James Blood"]
+
+
+@pytest.mark.parametrize("page", ["", "0", "-1", "abc", "9999999999999999999999", "1.5", "\x00", "2'--"])
+def test_a_page_number_that_is_not_one_is_a_bad_request_that_says_so(client, pages, page):
+    response = client.get(SEARCH, {"q": "james", "fulltext": 1, "page": page})
+
+    assert response.status_code == 400
+    assert "The “page” in the address" in response.content.decode()
 
 
 def test_operators_are_searched_as_plain_words(client, pages):

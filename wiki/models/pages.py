@@ -17,7 +17,9 @@ engine needs from it is declared on the class, with defaults here:
 * ``autolinked``: whether the first mention of its title is linked by itself;
 * ``open_graph_type`` and ``structured_data(schema)``: what search engines
   and link previews read;
-* ``Meta.verbose_name``: how the kind is named in search results and lists.
+* ``Meta.verbose_name``: how the kind is named in search results and lists;
+* ``provenance_fields``: its fields that, when set, must name the sentences
+  of the source text they rest on in ``field_sources`` (``manage.py check_source``).
 
 The engine finds the kinds with ``apps.get_models()``; ``wiki.checks``
 reports a kind that is incomplete.
@@ -31,6 +33,7 @@ import functools
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
@@ -40,7 +43,7 @@ from django.utils.text import capfirst
 
 from wiki import reading, titles
 from wiki.models.generation import Generation
-from wiki.models.records import Alias, PageDataQuerySet, RevealField
+from wiki.models.records import Alias, PageDataQuerySet, RevealField, validate_unit_ids
 from wiki.models.revisions import PageHistoryMixin, PageLink, Revision
 from wiki.models.text import PageTextMixin, TitleQuerySetMixin, TitleResolver
 from wiki.search import index as search_index
@@ -274,6 +277,7 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
     template_name = None
     autolinked = False
     open_graph_type = "article"
+    provenance_fields = ("revealed_at",)
 
     kind = models.CharField(max_length=40, editable=False, db_index=True)
     title = models.CharField(max_length=200, help_text="The page's name, as wiki links use it.")
@@ -299,6 +303,16 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
             "The episode in which the story first shows or names this page's subject; empty if "
             "it is known from the premise, or is not part of the story (a studio, a voice actor). "
             "Readers who have not watched so far are told the page exists, and nothing more."
+        ),
+    )
+    field_sources = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name="sources of the fields",
+        help_text=(
+            "The sentences of the source text each of the page's own fields rests on, as "
+            '{"field name": "sentence ids separated by spaces"}; e.g. '
+            '{"occupation": "main-characters-1", "revealed_at": "season-1-2018-e3"}.'
         ),
     )
     version = models.PositiveIntegerField(
@@ -365,6 +379,47 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
 
     def get_absolute_url(self):
         return Page.url_for(self.kind, self.slug)
+
+    def clean(self):
+        super().clean()
+        self.clean_field_sources()
+
+    def clean_field_sources(self):
+        """``field_sources`` names fields of the page's kind, each with ids of units of the source text."""
+        value = self.field_sources
+        if value in (None, ""):
+            self.field_sources = {}
+            return
+        if not isinstance(value, dict):
+            example = '{"occupation": "main-characters-1"}'
+            message = f"An object of field names and sentence ids, e.g. {example}."
+            raise ValidationError({"field_sources": message})
+        names = self.sourced_field_names()
+        problems = []
+        for name, ids in value.items():
+            if name not in names:
+                problems.append(f"{self._meta.verbose_name} has no field {name!r}")
+            elif not isinstance(ids, str):
+                problems.append(f"{name}: the sentence ids must be one string, separated by spaces")
+            else:
+                try:
+                    validate_unit_ids(ids)
+                except ValidationError as error:
+                    problems += [f"{name}: {message}" for message in error.messages]
+        if problems:
+            raise ValidationError({"field_sources": problems})
+
+    @classmethod
+    def sourced_field_names(cls):
+        """The fields of the kind whose provenance ``field_sources`` may record."""
+        return {
+            f.name
+            for f in cls._meta.get_fields()
+            if (f.concrete or f.many_to_many)
+            and f.editable
+            and not f.primary_key
+            and f.name not in ("field_sources", "lead", "body")
+        }
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():

@@ -7,11 +7,12 @@ generation on in the same transaction, so no cached page outlives it. There
 is no signal to forget to connect: the behaviour comes with the base class.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from wiki import reading
+from wiki import reading, sources
 from wiki.models.generation import Generation
 
 
@@ -30,6 +31,48 @@ class RevealField(models.PositiveSmallIntegerField):
         # The choices are the episodes in the database, not part of the schema.
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("choices", None)
+        return name, path, args, kwargs
+
+
+def validate_unit_ids(value):
+    """Every id of a space-separated list names a unit of the source text."""
+    ids = sources.split_ids(value)
+    malformed = [unit_id for unit_id in ids if not sources.CITABLE_ID_RE.fullmatch(unit_id)]
+    unknown = [unit_id for unit_id in sources.current().unknown(ids) if unit_id not in malformed]
+    problems = []
+    if malformed:
+        problems.append("not a sentence id (lowercase letters, digits, hyphens): " + ", ".join(malformed))
+    if unknown:
+        problems.append("no such sentence in the source text: " + ", ".join(unknown))
+    if problems:
+        message = "; ".join(problems)
+        raise ValidationError(message[0].upper() + message[1:] + ".", code="unknown_unit")
+
+
+class SourcesField(models.CharField):
+    """The sentences of the source text (``wiki.sources``) a fact rests on: their
+    ids, separated by spaces ("season-1-2018-e3 main-characters-1"). Empty
+    means the fact has no recorded provenance yet (``manage.py check_source``
+    lists such rows)."""
+
+    default_validators = [validate_unit_ids]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("verbose_name", "source sentences")
+        kwargs.setdefault(
+            "help_text",
+            "Ids of the sentences of the source text this fact rests on, separated by spaces, "
+            'e.g. "season-1-2018-e3 main-characters-1"; see the source text page for the ids.',
+        )
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        # Wording is not schema.
+        kwargs.pop("verbose_name", None)
+        kwargs.pop("help_text", None)
         return name, path, args, kwargs
 
 

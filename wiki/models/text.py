@@ -6,6 +6,7 @@ a written name means.
 """
 
 import functools
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -15,7 +16,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 
-from wiki import markup, reading, titles
+from wiki import markup, reading, sources, titles
+from wiki.models import provenance
 from wiki.models.generation import Generation
 from wiki.models.records import Alias, Reference
 from wiki.models.revisions import PageLink
@@ -154,24 +156,41 @@ class PageTextMixin:
         return self.rendered_body.html
 
     def cited_references(self):
-        """The references the lead and body cite, in number order, with one query.
+        """The page's References list: what the lead and body cite, numbered 1 to n
+        in order of first citation, as the citation marks are (``CitedSource``).
 
-        Each carries ``backlinks``: (anchor id, label) of every citation mark,
-        for the References list. A number with no ``Reference`` record yet is
-        listed with its back-links and no details, rather than left dangling."""
-        counts = {}
-        for number in (*self.rendered_lead.citations, *self.rendered_body.citations):
-            counts[number] = counts.get(number, 0) + 1
+        A unit of the source text comes with its sentence, masked and hidden at
+        the reader's limit as the page's own text is (and not quoted while a
+        passage beside its citation is hidden: the sentence would tell what the
+        passage hides); a note of the source with its ``Reference`` record, if
+        any (one query for all of them)."""
+        counts = Counter((*self.rendered_lead.citations, *self.rendered_body.citations))
         if not counts:
             return []
-        known = {reference.number: reference for reference in Reference.objects.filter(number__in=counts)}
+        notes = [int(key) for key in counts if key.isdigit()]
+        known = {reference.number: reference for reference in Reference.objects.filter(number__in=notes)}
+        source = sources.current()
+        limit = reading.current()
+        resolver = TitleResolver() if limit.position is not None else None
+        hides = limit.position is not None and "page" not in limit.shown
+        positions = provenance.source_usage().positions if hides else {}
+        withheld = {}
+        for key, position in (*self.rendered_lead.withheld, *self.rendered_body.withheld):
+            withheld[key] = max(withheld.get(key, 0), position)
         references = []
-        for number in sorted(counts):
-            reference = known.get(number) or Reference(number=number)
-            reference.backlinks = [
-                (f"cite-ref-{number}-{k}", _backlink_label(k - 1)) for k in range(1, counts[number] + 1)
-            ]
-            references.append(reference)
+        for number, key in enumerate(counts, start=1):
+            backlinks = [(f"cite-ref-{number}-{k + 1}", _backlink_label(k)) for k in range(counts[key])]
+            entry = CitedSource(number, key, backlinks)
+            if key.isdigit():
+                entry.reference = known.get(int(key)) or Reference(number=int(key))
+            else:
+                entry.unit = source.by_id.get(key)
+                position = max(positions.get(key) or 0, withheld.get(key, 0)) or None
+                if entry.unit is not None and not limit.shows(position) and hides:
+                    entry.revealed_in = reading.Timeline.label(position)
+                elif entry.unit is not None:
+                    entry.quote = markup.masked_text(entry.unit.text, resolver, limit)
+            references.append(entry)
         return references
 
     def links_in_text(self, resolver=None):
@@ -230,6 +249,23 @@ class PageTextMixin:
         if stale:
             PageLink.objects.filter(pk__in=stale).delete()
         PageLink.objects.bulk_create(wanted.values())
+
+
+class CitedSource:
+    """An entry of a page's References list: its ``number`` and ``backlinks``
+    ((anchor id, label) of every citation mark), and what it cites: a ``unit``
+    of the source text (with its ``quote`` as safe HTML, or ``revealed_in``, the
+    label of the point of the story that reveals it, if the reader's limit hides
+    it), or a note of the source as a ``reference``."""
+
+    def __init__(self, number, key, backlinks):
+        self.number, self.key, self.backlinks = number, key, backlinks
+        self.unit = self.reference = None
+        self.quote, self.revealed_in = "", ""
+
+    @property
+    def source_url(self):
+        return f"{reverse('wiki:source')}#{self.key}"
 
 
 class TitleResolver:

@@ -1,6 +1,9 @@
 """The head tags search engines and link previews read: ``{% page_seo as seo %}``
 gives ``includes/seo.html`` the canonical address, description, Open Graph type
-and JSON-LD of the page being shown."""
+and JSON-LD of the page being shown; the filters put text into the head's
+attributes, escaped for them (``wiki.seo.attribute_text``)."""
+
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -25,9 +28,23 @@ NOINDEX_VIEWS = frozenset(
 
 
 @register.filter
+def attribute_text(text):
+    """Plain text (never HTML) escaped for an attribute value:
+    ``content="{{ seo.title|attribute_text }}"``."""
+    return seo.attribute_text(text)
+
+
+@register.filter
 def meta_description(page):
     """The start of ``page``'s lead as plain text, for ``<meta name="description">``."""
-    return seo.description(page)
+    return seo.attribute_text(seo.description(page))
+
+
+@register.filter
+def markdown_description(text):
+    """The start of editor-written Markdown (a category's description) as plain
+    text, for ``<meta name="description">``."""
+    return seo.attribute_text(seo.summary(seo.markdown_text(text)))
 
 
 @register.simple_tag(takes_context=True)
@@ -42,9 +59,10 @@ def page_seo(context):
     page = seo.page_of_request(context)
     if page is None:
         path = request.path
-        page_number = request.GET.get("page")
-        if page_number and page_number != "1":
-            path = f"{path}?page={page_number}"
+        # The page number the view paginated by, never the address's text as typed.
+        page_obj = context.get("page_obj")
+        if page_obj is not None and page_obj.number > 1:
+            path = f"{path}?{urlencode({'page': page_obj.number})}"
         category = context.get("category")
         title = category.name if category is not None else context.get("view_title")
         return {
