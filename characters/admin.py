@@ -64,6 +64,15 @@ class CharacterRelationshipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["character", "related_character"]
 
 
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["character", "organization", "revealed_at", "ended_at"]
+    list_select_related = ["character", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["character__title", "organization__title"]
+    autocomplete_fields = ["character", "organization"]
+
+
 @admin.register(VoiceCredit)
 class VoiceCreditAdmin(admin.ModelAdmin):
     list_display = ["character", "person", "language"]

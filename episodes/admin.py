@@ -62,8 +62,8 @@ class AppearanceInline(RowsWithRelatedMixin, admin.TabularInline):
     row_related = ["episode", "character"]
     extra = 1
     autocomplete_fields = ["character"]
-    verbose_name = "character appearing"
-    verbose_name_plural = "characters appearing"
+    verbose_name = "character appearing or mentioned"
+    verbose_name_plural = "characters appearing or mentioned"
 
 
 @admin.register(Work)

@@ -708,6 +708,7 @@ class AppearanceGrid:
             limit.q("episode__number_overall"),
             limit.q("character__revealed_at"),
             episode__season__work__medium=Work.Medium.ANIME,
+            kind=Appearance.Kind.APPEARS,
         ).select_related("character")
         if role is not None:
             appearances = appearances.filter(character__role=role)

@@ -67,6 +67,7 @@ def reader_pages():
         ReaderPage("timeline", reverse("episodes:timeline")),
         ReaderPage("relationships", reverse("characters:relationships")),
         ReaderPage("reading-limit", reverse("wiki:reading")),
+        ReaderPage("source", reverse("wiki:source")),
         ReaderPage("character-at-a-limit", f"{character.get_absolute_url()}?upto=s1e8"),
         ReaderPage("not-met-yet", f"{not_met.get_absolute_url()}?upto=s1e3"),
         ReaderPage("not-found", "/no-such-page/", status=404),

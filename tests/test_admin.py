@@ -16,6 +16,7 @@ from tests.factories import (
     CategoryFactory,
     CharacterFactory,
     CharacterRelationshipFactory,
+    MembershipFactory,
     ReferenceFactory,
     ReleaseFactory,
     StaffCreditFactory,
@@ -65,6 +66,7 @@ def one_of_everything():
         ReferenceFactory(title="Hero Mask official site"),
         ReleaseFactory(season=season, work=work),
         CharacterRelationshipFactory(character=character),
+        MembershipFactory(character=character),
         StaffCreditFactory(work=work),
         Revision.objects.latest_of(character),
         PageLink.objects.create(source=character, target=episode, target_title="Episode"),
@@ -140,7 +142,7 @@ def test_change_page_of_a_page_kind_has_its_inlines_and_an_edit_summary(superuse
     response = superuser_client.get(admin_url(type(character), "change", character.pk))
 
     inline_models = [inline.formset.model.__name__ for inline in response.context["inline_admin_formsets"]]
-    assert inline_models == ["VoiceCredit", "CharacterRelationship", "Alias"]
+    assert inline_models == ["VoiceCredit", "Membership", "CharacterRelationship", "Alias"]
     assert '<label for="id_edit_summary">Edit summary:</label>' in response.content.decode()
 
 

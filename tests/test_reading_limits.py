@@ -96,7 +96,13 @@ def _probe(text):
 
 def reader_urls():
     """Every reader page: each page, its "What links here", every index and category."""
-    urls = ["/", reverse("wiki:index"), reverse("wiki:categories"), reverse("wiki:reading")]
+    urls = [
+        "/",
+        reverse("wiki:index"),
+        reverse("wiki:categories"),
+        reverse("wiki:reading"),
+        reverse("wiki:source"),
+    ]
     urls += [
         reverse(name)
         for name in ("characters:index", "characters:cast", "characters:people", "articles:organizations")

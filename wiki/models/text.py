@@ -120,10 +120,12 @@ class PageTextMixin:
             return markup.EMPTY
         label = reading.Timeline.label(self.text_revealed_at())
         return markup.Rendering(
+            # Tables show many of these: the link leads to the page itself, shown once.
             format_html(
-                '<p class="hidden-passage" id="page">Revealed in {}: hidden at your reading limit. '
-                '<a href="?show=page#page">Show it once</a></p>',
+                '<p class="hidden-passage">Revealed in {}: hidden at your reading limit. '
+                '<a href="{}?show=page">Show it once</a></p>',
                 label,
+                self.get_absolute_url(),
             ),
             plain=f"Revealed in {label}.",
         )
