@@ -7,7 +7,7 @@ import re
 import pytest
 
 from characters.models import Character
-from episodes.models import Episode
+from episodes.models import Appearance, Episode
 from tests.browser.conftest import save_screenshot
 from tests.reader_pages import MAIN_CHARACTER, reader_pages
 
@@ -124,7 +124,11 @@ def test_dark_theme_puts_light_text_on_a_dark_background(browser, site):
 
 
 def test_reader_follows_a_character_link_from_an_episode_to_the_character_page(page, site):
-    episode = Episode.objects.in_order().filter(appearances__character__title=MAIN_CHARACTER).first()
+    episode = (
+        Episode.objects.in_order()
+        .filter(appearances__character__title=MAIN_CHARACTER, appearances__kind=Appearance.Kind.APPEARS)
+        .first()
+    )
     character = Character.objects.get(title=MAIN_CHARACTER)
     page.goto(site + episode.get_absolute_url())
     page.locator("#episode-characters + ul").get_by_role("link", name=MAIN_CHARACTER).click()
