@@ -3,6 +3,7 @@ limit in the address and the cookie, passages revealed later, pages of
 characters not met yet, and the page cache that must never cross limits."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -276,3 +277,13 @@ def test_a_name_not_met_is_hidden_in_headings_and_link_labels_too(client, series
     html = text_of(client.get(article.get_absolute_url() + "?upto=s1e3"))
     assert "Gary" not in html
     assert "Gary Evans and others" in text_of(client.get(article.get_absolute_url() + "?upto=all"))
+
+
+def test_a_page_cannot_take_the_address_of_a_fixed_page_of_the_site(series):
+    episode = series[0]
+    episode.slug = "timeline"
+    with pytest.raises(ValidationError) as error:
+        episode.full_clean()
+    assert "/episodes/timeline/ is already a page of the site" in str(error.value)
+    episode.slug = "a-fine-slug"
+    episode.full_clean()

@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
@@ -382,7 +382,21 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
 
     def clean(self):
         super().clean()
+        self.clean_slug()
         self.clean_field_sources()
+
+    def clean_slug(self):
+        """The page's address must lead to it: another page of the site (an
+        index such as /episodes/timeline/) may already answer there."""
+        if type(self) is Page or not self.slug:
+            return
+        address = Page.url_for(self.page_kind(), self.slug)
+        try:
+            match = resolve(address)
+        except Resolver404:
+            return
+        if match.view_name != f"pages:{self.page_kind()}":
+            raise ValidationError({"slug": f"The address {address} is already a page of the site."})
 
     def clean_field_sources(self):
         """``field_sources`` names fields of the page's kind, each with ids of units of the source text."""
