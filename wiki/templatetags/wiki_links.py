@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from wiki.titles import normalize_title
+from wiki import params
+from wiki.titles import TITLE_MAX_LENGTH, normalize_title
 
 register = template.Library()
 
@@ -17,6 +18,11 @@ def redirected_from(context, page):
     request = context.get("request")
     name = normalize_title(request.GET.get("redirectfrom", "")) if request is not None else ""
     if not name or page is None or page.pk is None:
+        return ""
+    try:
+        # A name no alias can have (a NUL, which PostgreSQL refuses) is no alias: no note.
+        params.text("redirectfrom", name, max_length=TITLE_MAX_LENGTH)
+    except params.BadParameter:
         return ""
     return page.aliases.filter(title__iexact=name).values_list("title", flat=True).first() or ""
 
