@@ -49,8 +49,10 @@ def group_by_role(credits, roles):
     """``credits`` (each with a ``role``) as (role label, credits) pairs in ``roles`` order."""
     groups = {value: [] for value in roles.values}
     for credit in credits:
-        groups[credit.role].append(credit)
-    return [(roles(value).label, items) for value, items in groups.items() if items]
+        # A role no longer among the choices (stored before they changed) is listed last, as stored.
+        groups.setdefault(credit.role, []).append(credit)
+    labels = dict(roles.choices)
+    return [(labels.get(value, value), items) for value, items in groups.items() if items]
 
 
 class Work(Page):

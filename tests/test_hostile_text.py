@@ -641,13 +641,7 @@ ALWAYS = ("wiki:recent_feed", "sitemap")
 
 # Defects that live outside this test's files, each to be fixed where it lives.
 # Strict: when the fix comes, the test passes and the mark must go.
-KNOWN_DEFECTS = {
-    "episodes.StaffCredit.role": (
-        "a role that is not one of the choices (saved through the model) makes "
-        "group_by_role() in episodes/models.py raise KeyError: the work's page is a 500"
-    ),
-    "episodes.WorkCompany.role": "the same, for a company's role",
-}
+KNOWN_DEFECTS = {}
 
 
 def field_id(model, model_field):

@@ -146,14 +146,6 @@ KNOWN_DEFECTS = {
         "overflow: OverflowError from SQLite (wiki/admin.py could refuse ids beyond the column's range)",
         {"sqlite"},
     ),
-    **{
-        ("admin:wiki_page_change", "object_id", label): (
-            "PageKindRedirectAdmin.change_view (wiki/admin.py) hands the id to get_object_or_404 "
-            "unchecked: ValueError",
-            None,
-        )
-        for label in ("not a number", "10,000 characters", "invalid UTF-8", "NUL")
-    },
     (r"admin:\w+_(change|delete)", "_to_field", "empty"): (
         'Django\'s ModelAdmin.get_object() asks for the field named "" (FieldDoesNotExist); '
         "wiki/admin.py could treat an empty _to_field as absent",

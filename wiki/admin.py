@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -300,6 +301,8 @@ class AllPagesAdmin(ReadOnlyAdmin):
     search_fields = ["title", "slug", "aliases__title"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not object_id.isascii() or not object_id.isdigit() or len(object_id) > 18:
+            raise Http404("No page has this id.")
         page = get_object_or_404(Page, pk=object_id)
         opts = page.specific._meta
         return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[page.pk]))
