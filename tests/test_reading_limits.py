@@ -118,12 +118,14 @@ def reader_urls():
 
 
 def search_urls(facts):
-    """Searches and suggestions for the words of every hidden fact."""
+    """A search for the words of every hidden fact, and the search box's
+    suggestions for the start of every hidden name (suggestions match names only)."""
     urls = []
-    for _, text in facts:
+    for what, text in facts:
         words = " ".join(text.split()[:3])
         urls.append(f"{reverse('wiki:search')}?q={words}&fulltext=1")
-        urls.append(f"{reverse('wiki:suggest')}?q={text[:4]}")
+        if what.startswith(("name of", "alias of")):
+            urls.append(f"{reverse('wiki:suggest')}?q={text[:4]}")
     return urls
 
 
