@@ -211,7 +211,7 @@ class PageTextMixin:
                 level = reading.Limit(position, f"p{position}", "")
                 for key in self._links_at(level, resolver):
                     revealed.setdefault(key, position or None)
-        page = self.specific if type(self).__name__ == "Page" else self
+        page = self.specific
         text_revealed_at = page.text_revealed_at()
         rows = []
         for key, (title, pk) in links.items():
