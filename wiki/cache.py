@@ -9,6 +9,11 @@ change commits; with a shared cache (Redis), every server shares them.
 Nothing is ever deleted: pages of old generations are simply not asked for
 again and age out of the cache. Shared HTTP caches in front of the site
 (Varnish) are banned after each change by ``wiki.frontcache``.
+
+While the database cannot be reached, the generation is the one pages were
+last stored under (kept in the cache beside them): a page stored then is
+still served, marked ``X-Page-Cache: stale-db-down``, and any other request
+gets the 503 page (``wiki.unavailable``).
 """
 
 import hashlib
@@ -20,12 +25,13 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from wiki import reading
 from wiki.models import Generation
+from wiki.models.generation import LAST_STORED_KEY
+from wiki.params import admin_prefix
 
 STORABLE_VARY = {"cookie", "accept-encoding"}
 UNSTORABLE_CACHE_CONTROL = ("private", "no-cache", "no-store")
@@ -61,11 +67,6 @@ def page_key(request, generation):
     return f"page:{code_fingerprint()}:{generation}:{limit}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
-@memoize
-def admin_prefix():
-    return reverse("admin:index")
-
-
 class PageCacheMiddleware:
     """Serves and stores whole pages for anonymous GET and HEAD requests, and
     gives them what a shared HTTP cache in front of the site needs:
@@ -86,6 +87,10 @@ class PageCacheMiddleware:
             entry = cache.get(key) if settings.PAGE_CACHE_ENABLED else None
             if entry is not None:
                 response = self.from_entry(entry)
+                if generations.last_stored:
+                    response.headers["X-Page-Cache"] = "stale-db-down"
+            elif generations.last_stored:
+                return self.get_response(request)
             else:
                 response = self.get_response(request)
                 view_name = getattr(request.resolver_match, "view_name", None)
@@ -94,7 +99,9 @@ class PageCacheMiddleware:
                     return response
                 self.add_validators(response, generations)
                 if settings.PAGE_CACHE_ENABLED:
-                    cache.set(key, self.entry(response), settings.PAGE_CACHE_SECONDS)
+                    cache.set_many(
+                        {key: self.entry(response), LAST_STORED_KEY: generations}, settings.PAGE_CACHE_SECONDS
+                    )
                     response.headers["X-Page-Cache"] = "miss"
             return get_conditional_response(
                 request,

@@ -16,13 +16,17 @@ for the request); elsewhere each read is one query on a one-row table.
 import contextvars
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db import connection, models, transaction
+from django.core.cache import cache
+from django.db import DatabaseError, connection, models, transaction
 
-from wiki import frontcache
+from wiki import frontcache, unavailable
 
 _ROW = 1
+# The counters pages were last stored under, kept in the cache by ``wiki.cache``,
+# so that they can still be served while the database cannot be reached.
+LAST_STORED_KEY = "wiki:generations:last-stored"
 _remembered = contextvars.ContextVar("wiki_generation", default=None)
 
 
@@ -32,6 +36,8 @@ class Generations:
     links: int
     # When content last changed, in seconds since 1970: every page's Last-Modified.
     changed: int = 0
+    # Not read from the database, which cannot be reached: the counters pages were last stored under.
+    last_stored: bool = False
 
 
 def _fresh():
@@ -40,18 +46,26 @@ def _fresh():
 
 class GenerationManager(models.Manager):
     def current(self):
-        """The counters now, as remembered for this request if one is under way."""
+        """The counters now, as remembered for this request if one is under way;
+        while the database cannot be reached, the counters pages were last stored under."""
         holder = _remembered.get()
         if holder is not None and holder[0] is not None:
             return holder[0]
         # Raw SQL: every anonymous request asks, and the ORM would take longer
         # to build this query than the database takes to answer it.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT content, links, changed FROM {self.model._meta.db_table} WHERE id = %s", [_ROW]
-            )
-            row = cursor.fetchone()
-        generations = Generations(*(row or (0, 0, 0)))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT content, links, changed FROM {self.model._meta.db_table} WHERE id = %s", [_ROW]
+                )
+                row = cursor.fetchone()
+        except DatabaseError as error:
+            stored = cache.get(LAST_STORED_KEY) if unavailable.database_unavailable(error) else None
+            if stored is None:
+                raise
+            generations = replace(stored, last_stored=True)
+        else:
+            generations = Generations(*(row or (0, 0, 0)))
         if holder is not None:
             holder[0] = generations
         return generations

@@ -1,0 +1,147 @@
+"""A Redis cache the site can do without.
+
+The cache is an accelerator: when Redis cannot be reached, every page is
+still built from the database. ``FailSoftRedisCache`` is Django's
+``RedisCache`` whose operations, when Redis fails, answer as a miss (``get``
+returns the default, ``add`` and ``delete`` return False, ``incr`` finds no
+key) or do nothing (``set``), instead of raising. After a failure it sends
+nothing to Redis for ``retry_after_seconds`` (a circuit breaker), so a
+stopped or hung Redis costs a request nothing more than a local check, and
+its short socket timeouts bound what the one request that finds it down
+waits. The process logs one warning when Redis goes away and one when it
+answers again, not one per request.
+"""
+
+import logging
+import threading
+import time
+from urllib.parse import urlsplit
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# Seconds. Redis answers on the same machine or network in well under a
+# millisecond: anything slower is as good as down for a cache.
+SOCKET_CONNECT_TIMEOUT = 0.2
+SOCKET_TIMEOUT = 0.5
+
+
+def without_credentials(location):
+    """``location`` as it may be logged: no user name or password."""
+    parts = urlsplit(location)
+    if parts.password is None and parts.username is None:
+        return location
+    return parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
+
+
+class Outage:
+    """Whether one Redis location is known to be down, for every thread of the process."""
+
+    _by_location = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, location, retry_after_seconds):
+        self.location = location
+        self.retry_after_seconds = retry_after_seconds
+        self._lock = threading.Lock()
+        # While set, no request is sent to Redis before this monotonic time.
+        self._retry_at = None
+
+    @classmethod
+    def of(cls, location, retry_after_seconds):
+        with cls._registry_lock:
+            if location not in cls._by_location:
+                cls._by_location[location] = cls(location, retry_after_seconds)
+            return cls._by_location[location]
+
+    def allows_a_try(self):
+        retry_at = self._retry_at
+        return retry_at is None or time.monotonic() >= retry_at
+
+    def failed(self, error):
+        with self._lock:
+            began = self._retry_at is None
+            self._retry_at = time.monotonic() + self.retry_after_seconds
+        if began:
+            logger.warning(
+                "The cache at %s cannot be reached (%s: %s): pages are built from the database "
+                "until it answers again.",
+                self.location,
+                type(error).__name__,
+                error,
+            )
+
+    def succeeded(self):
+        if self._retry_at is None:
+            return
+        with self._lock:
+            ended, self._retry_at = self._retry_at is not None, None
+        if ended:
+            logger.warning("The cache at %s answers again: pages are cached again.", self.location)
+
+
+class FailSoftRedisCache(RedisCache):
+    """``RedisCache`` that treats an unreachable Redis as an empty cache."""
+
+    retry_after_seconds = 3
+
+    def __init__(self, server, params):
+        options = {
+            "socket_connect_timeout": SOCKET_CONNECT_TIMEOUT,
+            "socket_timeout": SOCKET_TIMEOUT,
+            **params.get("OPTIONS", {}),
+        }
+        super().__init__(server, {**params, "OPTIONS": options})
+        location = ",".join(without_credentials(server) for server in self._servers)
+        self._outage = Outage.of(location, self.retry_after_seconds)
+
+    def _try(self, fallback, operation, *args, **kwargs):
+        if not self._outage.allows_a_try():
+            return fallback
+        try:
+            result = operation(*args, **kwargs)
+        except RedisError as error:
+            self._outage.failed(error)
+            return fallback
+        self._outage.succeeded()
+        return result
+
+    def add(self, key, value, *args, **kwargs):
+        return self._try(False, super().add, key, value, *args, **kwargs)
+
+    def get(self, key, default=None, version=None):
+        return self._try(default, super().get, key, default, version)
+
+    def set(self, key, value, *args, **kwargs):
+        self._try(None, super().set, key, value, *args, **kwargs)
+
+    def touch(self, key, *args, **kwargs):
+        return self._try(False, super().touch, key, *args, **kwargs)
+
+    def delete(self, key, version=None):
+        return self._try(False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._try({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._try(False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        result = self._try(missing, super().incr, key, delta, version)
+        if result is missing:
+            raise ValueError(f"Key '{key}' not found (the cache cannot be reached).")
+        return result
+
+    def set_many(self, data, *args, **kwargs):
+        # The keys that were not stored: all of them.
+        return self._try(list(data), super().set_many, data, *args, **kwargs)
+
+    def delete_many(self, keys, version=None):
+        self._try(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._try(False, super().clear)
