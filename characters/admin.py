@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from characters.models import Character, CharacterRelationship, Membership, Person, VoiceCredit
-from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
+from wiki.admin import AliasInline, ModelAdmin, PageAdmin, RowsWithRelatedMixin
 
 
 class VoiceCreditInline(RowsWithRelatedMixin, admin.TabularInline):
@@ -57,7 +57,7 @@ class PersonAdmin(PageAdmin):
 
 
 @admin.register(CharacterRelationship)
-class CharacterRelationshipAdmin(admin.ModelAdmin):
+class CharacterRelationshipAdmin(ModelAdmin):
     list_display = ["character", "description", "related_character", "revealed_at", "ended_at"]
     list_select_related = ["character", "related_character"]
     search_fields = ["character__title", "related_character__title", "description"]
@@ -65,7 +65,7 @@ class CharacterRelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin):
     list_display = ["character", "organization", "revealed_at", "ended_at"]
     list_select_related = ["character", "organization"]
     list_filter = ["organization"]
@@ -74,7 +74,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(VoiceCredit)
-class VoiceCreditAdmin(admin.ModelAdmin):
+class VoiceCreditAdmin(ModelAdmin):
     list_display = ["character", "person", "language"]
     list_select_related = ["character", "person"]
     list_filter = ["language"]

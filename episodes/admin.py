@@ -5,7 +5,7 @@ from django.contrib import admin
 from characters.admin import PersonAdmin, PersonVoiceCreditInline
 from characters.models import Person
 from episodes.models import Appearance, Episode, Release, Season, StaffCredit, Work, WorkCompany
-from wiki.admin import AliasInline, PageAdmin, RowsWithRelatedMixin
+from wiki.admin import AliasInline, ModelAdmin, PageAdmin, RowsWithRelatedMixin
 
 
 class StaffCreditInline(RowsWithRelatedMixin, admin.TabularInline):
@@ -97,7 +97,7 @@ class EpisodeAdmin(PageAdmin):
 
 
 @admin.register(StaffCredit)
-class StaffCreditAdmin(admin.ModelAdmin):
+class StaffCreditAdmin(ModelAdmin):
     list_display = ["person", "role", "work", "note"]
     list_select_related = ["person", "work"]
     list_filter = ["role", "work"]
@@ -106,7 +106,7 @@ class StaffCreditAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkCompany)
-class WorkCompanyAdmin(admin.ModelAdmin):
+class WorkCompanyAdmin(ModelAdmin):
     list_display = ["organization", "role", "work", "note"]
     list_select_related = ["organization", "work"]
     list_filter = ["role", "work"]
@@ -115,7 +115,7 @@ class WorkCompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ModelAdmin):
     list_display = ["work", "season", "medium", "region", "start_date", "end_date", "organization"]
     list_select_related = ["work", "season", "organization"]
     list_filter = ["medium", "region", "work"]
@@ -125,7 +125,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(admin.ModelAdmin):
+class AppearanceAdmin(ModelAdmin):
     list_display = ["character", "episode"]
     list_select_related = ["character", "episode"]
     list_filter = ["episode__season"]

@@ -87,6 +87,9 @@ NOT_TYPED = {
 }
 # ``Page`` itself: every page is a row of one of its kinds, whose fields include Page's.
 BASE_MODELS = {Page}
+# Apps whose rows no page and no admin shows: django-axes' records of sign-ins
+# (AXES_ENABLE_ADMIN is off; tests/test_logins.py sends them hostile text).
+UNSHOWN_APPS = {"axes"}
 
 # The word every stored value starts with, so that search and suggestions find it.
 WORD = "Vqword"
@@ -95,7 +98,7 @@ WORD = "Vqword"
 def project_models():
     user_model = get_user_model()
     for model in apps.get_models():
-        if model in BASE_MODELS:
+        if model in BASE_MODELS or model._meta.app_label in UNSHOWN_APPS:
             continue
         if model is user_model or not model._meta.app_config.name.startswith("django."):
             yield model

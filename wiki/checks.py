@@ -2,10 +2,12 @@
 named at start-up (``manage.py check``), not found out by a reader."""
 
 from django.apps import apps
+from django.contrib import admin
 from django.core import checks
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
+from wiki.admin import ModelAdmin
 from wiki.models import Page, PageData, PageDataQuerySet, PageQuerySet
 
 
@@ -95,3 +97,24 @@ def check_page_data(app_configs=None, **kwargs):
                     )
                 )
     return errors
+
+
+@checks.register(checks.Tags.admin)
+def check_model_admins(app_configs=None, **kwargs):
+    return model_admin_errors(admin.site)
+
+
+def model_admin_errors(site):
+    """Every admin of ``site`` derives from ``wiki.admin.ModelAdmin``, for which
+    an address naming no object is a "not found", never a database error."""
+    return [
+        checks.Error(
+            f"The admin of {model._meta.label} ({type(model_admin).__qualname__}) does not derive from "
+            "wiki.admin.ModelAdmin.",
+            hint="Derive it from wiki.admin.ModelAdmin, which refuses object ids the database cannot hold.",
+            obj=type(model_admin),
+            id="wiki.E007",
+        )
+        for model, model_admin in site._registry.items()
+        if not isinstance(model_admin, ModelAdmin)
+    ]

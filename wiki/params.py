@@ -14,20 +14,27 @@ never with a database error:
 * the path converters ``IdConverter`` (a row's primary key) and
   ``IntegerConverter`` (a positive integer column), ``<id:…>`` and
   ``<number:…>`` in ``wiki.urls``: a path whose number the database cannot
-  hold matches no URL, and is a 404.
+  hold matches no URL, and is a 404;
+* ``SingleValuedParametersMiddleware``: a parameter given twice
+  (``?season=1&season=2``) is refused before any view reads it, so no view,
+  form or third-party view (the sitemap's ``?p=``) silently picks one of them.
 """
 
 import re
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import connection
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from wiki.reading import describe
 
 MISSING = object()
 _DIGITS = re.compile(r"[0-9]{1,20}")
+_SIGNED_DIGITS = re.compile(r"-?[0-9]{1,20}")
+_INTEGER_TYPES = ("AutoField", "IntegerField")
 
 
 class BadParameter(BadRequest):
@@ -79,6 +86,20 @@ def integer(query, name, *, field=None, minimum=0, maximum=None, default=MISSING
     return int(value)
 
 
+def names_a_row(field, value):
+    """Whether ``value``, an id from an address, is one that ``field`` (a primary
+    key, or a link to one: a page kind's id is its parent link) could hold on
+    the database in use. Django checks the range of integer lookups, but not
+    through a relation, where SQLite then overflows."""
+    if field.is_relation:
+        field = field.target_field
+    internal_type = field.get_internal_type()
+    if not internal_type.endswith(_INTEGER_TYPES):
+        return True
+    low, high = integer_range(internal_type)
+    return bool(_SIGNED_DIGITS.fullmatch(value)) and low <= int(value) <= high
+
+
 def text(name, value, *, max_length):
     """``value`` (a name from the path) if a database can compare it: at most
     ``max_length`` characters, and no NUL. Raises ``BadParameter``."""
@@ -90,6 +111,29 @@ def text(name, value, *, max_length):
             name, f"The “{name}” in the address is {length} characters long; it can be at most {max_length}."
         )
     return value
+
+
+class SingleValuedParametersMiddleware:
+    """Answers 400 to an address that gives a query parameter more than once,
+    except the parameters named in ``settings.WIKI_MULTI_VALUED_PARAMETERS``
+    and in the admin (whose list filters take several values)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.multi_valued = frozenset(settings.WIKI_MULTI_VALUED_PARAMETERS)
+
+    def __call__(self, request):
+        if not request.path.startswith(admin_prefix()):
+            for name, values in request.GET.lists():
+                if len(values) > 1 and name not in self.multi_valued:
+                    given = f"is given {len(values)} times: give it once"
+                    raise BadParameter(name, f"The “{describe(name)}” in the address {given}.")
+        return self.get_response(request)
+
+
+@cache
+def admin_prefix():
+    return reverse("admin:index")
 
 
 class PaginatedMixin:
