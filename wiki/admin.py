@@ -8,6 +8,12 @@ editor's summary, and a save that would overwrite someone else's newer edit
 is refused with both versions shown instead. ``PageDataAdmin`` is the base
 of the admin of rows pages show that are not pages.
 
+The text fields are edited with the wiki editor (``wiki.editor`` and
+``static/js/editor.js``): a live preview rendered by the page's own
+pipeline, the changes against the saved version, help with the syntax, a
+citation picker and title completion after ``[[``. The page's one history is
+the wiki's own (``wiki:history``), which the admin's "History" opens.
+
 Next to each fact, its provenance: a page's form has a "Provenance" section
 quoting the source sentences its fields rest on (``field_sources``), and the
 inline rows of a page (``RowsWithRelatedMixin``) that record their sources
@@ -17,17 +23,19 @@ inline rows of a page (``RowsWithRelatedMixin``) that record their sources
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from wiki import history, sources
+from wiki import editor, history, params, sources
 from wiki.models import Alias, Category, EditConflict, Page, PageLink, Reference, Revision
 from wiki.models.records import SourcesField
 
@@ -40,6 +48,8 @@ EDIT_FIELDS = ["edit_summary", "loaded_version"]
 PROVENANCE_FIELDS = ["field_sources", "provenance"]
 # Words of a source sentence quoted in an inline row's column (the whole sentence is its title).
 QUOTE_WORDS = 18
+# Rows of a Markdown text area: room for a few paragraphs of prose.
+MARKDOWN_ROWS = 20
 
 
 def quoted_units(ids, words=None):
@@ -87,6 +97,11 @@ class PageAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.edit_conflict = None
+        for name in TEXT_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"rows": MARKDOWN_ROWS, "class": "vLargeTextField wiki-markdown", "data-markdown": name}
+                )
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             self.fields["loaded_version"].required = True
@@ -179,7 +194,21 @@ class AliasInline(RowsWithRelatedMixin, admin.TabularInline):
     verbose_name_plural = "aliases (other names that lead here)"
 
 
-class PageAdmin(admin.ModelAdmin):
+class ModelAdmin(admin.ModelAdmin):
+    """Django's ``ModelAdmin``, for which an address that names no object is a
+    "not found", never a database error. Every admin of the site derives from
+    it (system check ``wiki.E007``)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django looks an empty ?_to_field= up as a field named "": it means the primary key.
+        from_field = from_field or None
+        field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        if not params.names_a_row(field, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
+class PageAdmin(ModelAdmin):
     """What every page kind's admin shares. Subclasses extend ``list_display``,
     ``list_filter`` and ``inlines`` rather than replace the page columns."""
 
@@ -192,9 +221,42 @@ class PageAdmin(admin.ModelAdmin):
     autocomplete_fields = ["categories"]
     inlines = [AliasInline]
     save_on_top = True
+    markdown_fields = TEXT_FIELDS
+
+    class Media:
+        css = {"all": ["css/editor.css"]}
+        js = ["js/editor.js"]
 
     def view_on_site(self, obj):
         return obj.get_absolute_url()
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path(
+                f"editor/{view}/",
+                self.admin_site.admin_view(view_class.as_view(model_admin=self)),
+                name=f"{name}_{view}",
+            )
+            for view, view_class in editor.VIEWS.items()
+        ] + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        opts = self.model._meta
+        name = f"admin:{opts.app_label}_{opts.model_name}"
+        context["wiki_editor"] = {
+            "urls": {view: reverse(f"{name}_{view}") for view in editor.VIEWS},
+            **editor.citation_choices(obj),
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The page's one history is the wiki's own, with diffs and reverts."""
+        if not object_id.isascii() or not object_id.isdigit() or len(object_id) > 18:
+            raise Http404("No page has this id.")
+        page = get_object_or_404(self.model, pk=object_id)
+        return redirect("wiki:history", pk=page.pk)
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
@@ -278,7 +340,7 @@ class PageAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """Lists editors read but never write: the site's own records, and all pages at once."""
 
     def has_add_permission(self, request):
@@ -309,7 +371,7 @@ class AllPagesAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "slug", "page_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -323,7 +385,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(ModelAdmin):
     list_display = ["title", "page", "note"]
     list_select_related = ["page"]
     list_filter = ["page__kind"]
@@ -335,7 +397,7 @@ class AliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(ModelAdmin):
     list_display = ["number", "title", "publisher", "published", "url"]
     list_display_links = ["number", "title"]
     list_filter = ["publisher"]
@@ -361,3 +423,9 @@ class PageLinkAdmin(ReadOnlyAdmin):
     list_select_related = ["source", "target"]
     list_filter = [("target", admin.EmptyFieldListFilter)]
     search_fields = ["source__title", "target_title"]
+
+
+# Django's own admins of users and groups get the same lookups as the wiki's.
+for model, model_admin_class in [(User, auth_admin.UserAdmin), (Group, auth_admin.GroupAdmin)]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin_class.__name__, (ModelAdmin, model_admin_class), {}))
