@@ -141,7 +141,11 @@ def readable(response, url):
         return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
     if url.startswith(reverse("wiki:search")):
         answers = re.findall(
-            r'<ol class="search-hits".*?</ol>|<p class="search-(?:suggestion|exact)">.*?</p>', body, re.DOTALL
+            # A correction's own words, not the typed words it echoes after them.
+            r'<ol class="search-hits".*?</ol>|<p class="search-(?:suggestion|exact)">.*?</p>'
+            r'|<p class="search-corrected">Showing results for <b>.*?</b>',
+            body,
+            re.DOTALL,
         )
         return ReadableText.of(" ".join(answers))
     return ReadableText.of(body)

@@ -113,7 +113,8 @@ def test_every_word_must_match_and_the_last_may_be_a_prefix(client):
     ArticleFactory(title="Red hill", lead="A hill.")
 
     assert result_titles(client, "red harb") == ["Red harbour"]
-    assert result_titles(client, "harb red") == []
+    # "harb" is no word of either page: both have only some of the words.
+    assert search.search("harb red").partial
 
 
 # Snippets
@@ -216,40 +217,80 @@ def test_partial_title_search_lists_results_instead_of_going(client):
 # "Did you mean"
 
 
-def test_misspelt_title_gets_a_did_you_mean_link(client):
+def correction(query):
+    """What a search offers instead of ``query``: the correction whose results
+    it shows, or the one it suggests ("" for none)."""
+    results = search.search(query)
+    return results.query.text if results.typed else results.suggestion
+
+
+def test_misspelt_title_shows_the_results_of_its_correction_with_a_way_back(client):
     CharacterFactory(title="James Blood")
     CharacterFactory(title="Sarah Sinclair")
 
     response = client.get(SEARCH, {"q": "jmes blod"})
 
     html = response.content.decode()
-    assert response.context["results"].suggestion == "James Blood"
+    assert [hit.title for hit in response.context["results"].hits] == ["James Blood"]
+    assert (
+        "Showing results for <b>James Blood</b> — search instead for "
+        '<a href="/search/?q=jmes+blod&amp;fulltext=1&amp;exact=1">jmes blod</a>'
+    ) in html
+
+
+def test_the_search_instead_link_searches_the_words_as_typed_and_suggests_the_correction(client):
+    CharacterFactory(title="James Blood")
+
+    response = client.get(SEARCH, {"q": "jmes blod", "fulltext": 1, "exact": 1})
+
+    html = response.content.decode()
+    assert response.context["results"].hits == []
+    assert "Showing results for" not in html
     assert 'Did you mean <a href="/search/?q=James+Blood">James Blood</a>?' in html
+
+
+def test_a_correction_that_finds_nothing_more_is_only_suggested(client):
+    CharacterFactory(title="James Blood")
+    ArticleFactory(title="Notes", lead="Jmes wrote them.")
+
+    results = search.search("jmes blod")
+
+    # "jmes" is a word of a page, so only "blod" is corrected, and "jmes blood" finds nothing.
+    assert results.typed is None
+    assert results.suggestion == "jmes Blood"
+
+
+def test_words_of_the_pages_texts_are_not_corrected(client):
+    CharacterFactory(title="Police chief")
+    PersonFactory(title="Ann Voss", lead="The voice of the chief.")
+
+    assert correction("voice") == ""
+    assert [hit.title for hit in search.search("voice").hits] == ["Ann Voss"]
 
 
 def test_misspelt_alias_word_is_corrected_to_its_spelling(client):
     character = CharacterFactory(title="James Blood")
     AliasFactory(title="Shadow Agent", page=character)
 
-    assert search.search("shadw").suggestion == "Shadow"
+    assert correction("shadw") == "Shadow"
 
 
 def test_correct_search_gets_no_suggestion(client):
     CharacterFactory(title="James Blood")
     ArticleFactory(title="Case file", lead="Blood on the floor.")
 
-    assert search.search("blood").suggestion == ""
-    assert search.search("zzzzqqq").suggestion == ""
+    assert correction("blood") == ""
+    assert correction("zzzzqqq") == ""
 
 
 def test_spelling_vocabulary_follows_renamed_pages(client):
     character = CharacterFactory(title="James Blood")
-    assert search.search("jmes blod").suggestion == "James Blood"
+    assert correction("jmes blod") == "James Blood"
 
     character.title = "Harold Blood"
     character.save()
 
-    assert search.search("harld blod").suggestion == "Harold Blood"
+    assert correction("harld blod") == "Harold Blood"
 
 
 # Suggestions as you type
@@ -475,10 +516,11 @@ def test_abbreviation_alias_goes_to_its_organization(client, content):
     assert urlsplit(response.redirect_chain[-1][0]).path == "/organizations/special-services-command/"
 
 
-def test_misspelt_name_in_real_content_gets_a_did_you_mean(client, content):
+def test_misspelt_name_in_real_content_shows_the_results_of_its_correction(client, content):
     html = client.get(SEARCH, {"q": "jmes blod"}).content.decode()
 
-    assert 'Did you mean <a href="/search/?q=James+Blood">James Blood</a>?' in html
+    assert "Showing results for <b>James Blood</b>" in html
+    assert '<a href="/characters/james-blood/">James Blood</a>' in html
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,9 +17,13 @@ engine needs from it is declared on the class, with defaults here:
 * ``autolinked``: whether the first mention of its title is linked by itself;
 * ``open_graph_type`` and ``structured_data(schema)``: what search engines
   and link previews read;
+* ``preview_facts()``: the key facts the wiki's own link preview card shows;
 * ``Meta.verbose_name``: how the kind is named in search results and lists;
 * ``provenance_fields``: its fields that, when set, must name the sentences
-  of the source text they rest on in ``field_sources`` (``manage.py check_source``).
+  of the source text they rest on in ``field_sources`` (``manage.py check_source``);
+* ``search_texts(page_ids)``: text the search index adds to its pages besides
+  lead and body (a person's credits), and ``find_by_query(query)``: the page
+  of the kind a search names in the kind's own terms ("s2e3"), if any.
 
 The engine finds the kinds with ``apps.get_models()``; ``wiki.checks``
 reports a kind that is incomplete.
@@ -206,11 +210,21 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
             # A kind whose text the story reveals later than the page (an
             # episode's summary) says where: one query per such kind.
             text_revealed_at = {}
+            # A kind that adds text of its own (credits): one call per such kind.
+            added_text = {}
             for kind, model in Page.kinds().items():
                 of_kind = [page[0] for page in pages if page[1] == kind]
                 if of_kind and model.text_revealed_at is not Page.text_revealed_at:
                     for page in model.objects.filter(pk__in=of_kind):
                         text_revealed_at[page.pk] = page.text_revealed_at()
+                if of_kind and model.search_texts.__func__ is not Page.search_texts.__func__:
+                    added_text.update(model.search_texts(of_kind))
+            # The added text is indexed as part of the body: it is Markdown
+            # like it, and hides the names not met yet in the same way.
+            pages = [
+                (*page[:4], "\n\n".join(filter(None, (page[4], added_text.get(page[0])))), page[5])
+                for page in pages
+            ]
             names = search_index.Names(
                 TitleResolver(),
                 dict(Page.objects.filter(revealed_at__isnull=False).values_list("pk", "revealed_at")),
@@ -512,9 +526,31 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
         """What the page's template shows besides the page itself; kinds extend it."""
         return {}
 
+    @classmethod
+    def search_texts(cls, page_ids):
+        """``{page id: Markdown}``: what the search index adds to the text of
+        these pages of the kind, besides lead and body, such as the rows the
+        page shows (a person's credits). It is read at every reveal level as
+        the body is: a wiki link to a page the reader has not met reads "[not
+        met yet]". Rows that add text here re-index their pages when saved."""
+        return {}
+
+    @classmethod
+    def find_by_query(cls, query):
+        """The page of this kind that a search (a ``wiki.search.text.Query``)
+        names in the kind's own terms ("s2e3", "first episode"), or None: the
+        search goes straight to it, as to an exact title."""
+        return None
+
     def structured_data(self, schema):
         """The schema.org items describing the page (``schema``: a ``wiki.seo.StructuredData``)."""
         return [schema.about(self, "Article")]
+
+    def preview_facts(self):
+        """Two or three key facts for the page's link preview, as (label, text)
+        pairs, at the reader's limit; kinds override it. Reads only what the
+        kind's ``for_page()`` loads."""
+        return []
 
     # The write path's steps ------------------------------------------------------------
 

@@ -85,18 +85,23 @@ class PageDataQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         with transaction.atomic():
+            rows = list(self.values_list("pk", flat=True)) if self.model.indexed_pages else []
+            before = self.indexed_page_ids()
             count = super().update(**kwargs)
             if count:
                 Generation.objects.advance()
+                self.model.index_pages(before | self.model.objects.filter(pk__in=rows).indexed_page_ids())
         return count
 
     update.alters_data = True
 
     def delete(self):
         with transaction.atomic():
+            indexed = self.indexed_page_ids()
             deleted = super().delete()
             if deleted[0]:
                 Generation.objects.advance()
+                self.model.index_pages(indexed)
         return deleted
 
     delete.alters_data = True
@@ -107,18 +112,39 @@ class PageDataQuerySet(models.QuerySet):
             created = super().bulk_create(objs, *args, **kwargs)
             if created:
                 Generation.objects.advance()
+                self.model.index_pages(frozenset().union(*(row.indexed_page_ids() for row in created)))
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         with transaction.atomic():
+            before = self.filter(pk__in=[row.pk for row in objs]).indexed_page_ids()
             count = super().bulk_update(objs, fields, *args, **kwargs)
             if count:
                 Generation.objects.advance()
+                self.model.index_pages(before.union(*(row.indexed_page_ids() for row in objs)))
         return count
+
+    def indexed_page_ids(self):
+        """The (link field name, page id) pairs of these rows' ``PageData.indexed_pages``."""
+        fields = self.model.indexed_pages
+        if not fields:
+            return frozenset()
+        attnames = [self.model._meta.get_field(name).attname for name in fields]
+        return frozenset(
+            (name, page_id)
+            for row in self.values_list(*attnames)
+            for name, page_id in zip(fields, row, strict=True)
+            if page_id is not None
+        )
 
 
 class PageData(models.Model):
     """A row some page shows. Subclasses' QuerySets derive from ``PageDataQuerySet``."""
+
+    # The links to the pages whose search text includes this row (their kind's
+    # ``search_texts``: a voice credit is found on its person's page): every write
+    # of the row, one at a time or in bulk, writes those pages' index rows again.
+    indexed_pages = ()
 
     objects = PageDataQuerySet.as_manager()
 
@@ -127,14 +153,30 @@ class PageData(models.Model):
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
+            before = type(self).objects.filter(pk=self.pk).indexed_page_ids() if self.pk else frozenset()
             super().save(*args, **kwargs)
             Generation.objects.advance()
+            self.index_pages(before | self.indexed_page_ids())
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
+            indexed = self.indexed_page_ids()
             deleted = super().delete(*args, **kwargs)
             Generation.objects.advance()
+            self.index_pages(indexed)
         return deleted
+
+    def indexed_page_ids(self):
+        ids = ((name, getattr(self, self._meta.get_field(name).attname)) for name in self.indexed_pages)
+        return frozenset((name, page_id) for name, page_id in ids if page_id is not None)
+
+    @classmethod
+    def index_pages(cls, indexed):
+        """Write the search index rows of the pages ``indexed`` ((link field name, page id) pairs) again."""
+        for name in cls.indexed_pages:
+            page_ids = {page_id for field, page_id in indexed if field == name}
+            if page_ids:
+                cls._meta.get_field(name).related_model.objects.filter(pk__in=page_ids).update_search_index()
 
 
 class CategoryQuerySet(PageDataQuerySet):

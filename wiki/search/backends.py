@@ -31,7 +31,8 @@ ROWS_PER_PAGE = 256
 # typed halfway still finds something, unless it is a single character (the
 # words starting with one letter are too many to merge quickly). ``exclude`` is a list of page ids to
 # leave out (the title matches already listed first); ``level`` is the
-# reading level asked at.
+# reading level asked at. A page matches when it has every word, or, with
+# ``any_term`` (when no page has them all), at least one of them.
 
 
 class _Index:
@@ -44,12 +45,12 @@ class _Index:
     match_sql = None
     titles_match_sql = None
 
-    def _where(self, terms, level, exclude=(), window=None, inside=True, titles_only=False):
+    def _where(self, terms, level, exclude=(), window=None, inside=True, titles_only=False, any_term=False):
         sql = (
             f" FROM {INDEX_TABLE} WHERE {self.titles_match_sql if titles_only else self.match_sql}"
             " AND visible_from <= %s AND visible_until > %s"
         )
-        params = [self.match_param(terms, titles_only), level, level]
+        params = [self.match_param(terms, titles_only, any_term=any_term), level, level]
         if exclude:
             sql += f" AND {self.page_id_sql} NOT IN ({', '.join(['%s'] * len(exclude))})"
             params += exclude
@@ -59,32 +60,56 @@ class _Index:
             params += window_params
         return sql, params
 
-    def count(self, cursor, terms, level, exclude, limit):
+    def count(self, cursor, terms, level, exclude, limit, any_term=False):
         """How many pages match, counting no further than ``limit``."""
-        where, params = self._where(terms, level, exclude)
+        where, params = self._where(terms, level, exclude, any_term=any_term)
         cursor.execute(f"SELECT count(*) FROM (SELECT 1{where} LIMIT %s) AS matches", [*params, limit])
         return cursor.fetchone()[0]
 
-    def ranked_ids(self, cursor, terms, level, exclude, window, limit, offset):
+    def ranked_ids(self, cursor, terms, level, exclude, window, limit, offset, any_term=False):
         """Matching page ids, most relevant first (within ``window`` if not
         None): pages with every word in their title or aliases, then the
         rest, each by relevance. (bm25 weighs a title match against the
         length of the whole page, so a long page about the very thing
-        searched for would otherwise fall behind short pages that mention it.)"""
-        where, params = self._where(terms, level, exclude, window=window)
-        in_title = " AND ".join([self.starts_a_word_of_the_names] * len(terms))
-        rank_sql, rank_params = self.rank(terms)
+        searched for would otherwise fall behind short pages that mention it.)
+        With ``any_term``, pages with more of the words come first, then
+        those with more of them in their title or aliases."""
+        where, params = self._where(terms, level, exclude, window=window, any_term=any_term)
+        rank_sql, rank_params = self.rank(terms, any_term)
+        if any_term:
+            matched = " + ".join([f"(CASE WHEN {self.has_term_sql} THEN 1 ELSE 0 END)"] * len(terms))
+            in_names = " + ".join(
+                [f"(CASE WHEN {self.starts_a_word_of_the_names} THEN 1 ELSE 0 END)"] * len(terms)
+            )
+            order_sql = f"{matched} DESC, {in_names} DESC"
+            order_params = [*(self.term_param(terms, term) for term in terms), *terms]
+        else:
+            in_title = " AND ".join([self.starts_a_word_of_the_names] * len(terms))
+            order_sql = f"CASE WHEN {in_title} THEN 0 ELSE 1 END"
+            order_params = list(terms)
         cursor.execute(
             f"SELECT {self.page_id_sql}{where} "
-            f"ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, {rank_sql}, {self.order_sql} "
-            "LIMIT %s OFFSET %s",
-            [*params, *terms, *rank_params, limit, offset],
+            f"ORDER BY {order_sql}, {rank_sql}, {self.order_sql} LIMIT %s OFFSET %s",
+            [*params, *order_params, *rank_params, limit, offset],
         )
         return [row[0] for row in cursor.fetchall()]
 
-    def oldest_ids_outside(self, cursor, terms, level, exclude, window, limit, offset):
+    def known_terms(self, cursor, terms, level):
+        """The words of ``terms`` that some page's text at ``level`` has (the
+        last one as a prefix, as searches read it), in one query."""
+        has_it = (
+            f"(SELECT 1 FROM {INDEX_TABLE} WHERE {self.match_sql} "
+            "AND visible_from <= %s AND visible_until > %s LIMIT 1)"
+        )
+        found = ", ".join([has_it] * len(terms))
+        params = [value for term in terms for value in (self.term_param(terms, term), level, level)]
+        cursor.execute(f"SELECT {found}", params)
+        row = cursor.fetchone()
+        return {term for term, hit in zip(terms, row, strict=True) if hit}
+
+    def oldest_ids_outside(self, cursor, terms, level, exclude, window, limit, offset, any_term=False):
         """Matching page ids outside the ranking window, oldest first."""
-        where, params = self._where(terms, level, exclude, window=window, inside=False)
+        where, params = self._where(terms, level, exclude, window=window, inside=False, any_term=any_term)
         cursor.execute(
             f"SELECT {self.page_id_sql}{where} ORDER BY {self.order_sql} LIMIT %s OFFSET %s",
             [*params, limit, offset],
@@ -142,23 +167,31 @@ class _SQLiteIndex(_Index):
         rowid = f"{table}.rowid"
         return f"({rowid} >= {page_id} * {ROWS_PER_PAGE} AND {rowid} < ({page_id} + 1) * {ROWS_PER_PAGE})"
 
-    def match_param(self, terms, titles_only=False):
+    # The row has the word: its rowid is among the word's rows (the subquery is
+    # read once per query, not per row).
+    has_term_sql = f"rowid IN (SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH %s)"
+
+    def match_param(self, terms, titles_only=False, any_term=False):
         quoted = [f'"{term}"' for term in terms]
         if _is_prefix(terms[-1]):
             quoted[-1] += "*"
-        expression = " ".join(quoted)
+        expression = (" OR " if any_term else " ").join(quoted)
         if titles_only:
             expression = "{title aliases} : (" + expression + ")"
         return expression
 
-    def rank(self, terms):
+    def term_param(self, terms, term):
+        """The match expression of one word of ``terms``, read as in the whole query."""
+        return f'"{term}"*' if term == terms[-1] and _is_prefix(term) else f'"{term}"'
+
+    def rank(self, terms, any_term=False):
         return f"bm25({INDEX_TABLE}, {_BM25_WEIGHTS})", []
 
-    def ranking_window(self, cursor, terms, level, exclude, size, sample):
+    def ranking_window(self, cursor, terms, level, exclude, size, sample, any_term=False):
         """The window is the ``size`` oldest matches, up to the rowid of the
         last: FTS5 keeps each word's rows in rowid order (page order), so
         finding it reads only those."""
-        where, params = self._where(terms, level, exclude)
+        where, params = self._where(terms, level, exclude, any_term=any_term)
         cursor.execute(f"SELECT rowid{where} ORDER BY rowid LIMIT 1 OFFSET %s", [*params, size - 1])
         row = cursor.fetchone()
         return row[0] if row else None
@@ -206,22 +239,29 @@ class _PostgreSQLIndex(_Index):
     def rows_of_page(self, page_id, table):
         return f"{table}.page_id = {page_id}"
 
-    def match_param(self, terms, titles_only=False):
+    has_term_sql = "document @@ to_tsquery('simple', %s)"
+
+    def match_param(self, terms, titles_only=False, any_term=False):
         lexemes = [f"'{term}'" for term in terms]
         if _is_prefix(terms[-1]):
             lexemes[-1] += ":*"
-        return " & ".join(lexemes)
+        return (" | " if any_term else " & ").join(lexemes)
 
-    def rank(self, terms):
-        return "ts_rank(document, to_tsquery('simple', %s)) DESC", [self.match_param(terms)]
+    def term_param(self, terms, term):
+        return f"'{term}':*" if term == terms[-1] and _is_prefix(term) else f"'{term}'"
 
-    def ranking_window(self, cursor, terms, level, exclude, size, sample):
+    def rank(self, terms, any_term=False):
+        return "ts_rank(document, to_tsquery('simple', %s)) DESC", [
+            self.match_param(terms, any_term=any_term)
+        ]
+
+    def ranking_window(self, cursor, terms, level, exclude, size, sample, any_term=False):
         """The window is an explicit list of the ``size`` lowest ids among the
         first ``sample`` matches the GIN index gives. Sorting every match by
         id reads them all, and walking the primary key reads every page up
         to the last one wanted; the index gives matches in table order,
         which is close to id order, at the cost of reading ``sample``."""
-        where, params = self._where(terms, level, exclude)
+        where, params = self._where(terms, level, exclude, any_term=any_term)
         cursor.execute(f"SELECT page_id{where} LIMIT %s", [*params, sample])
         return sorted(row[0] for row in cursor.fetchall())[:size]
 

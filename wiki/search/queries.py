@@ -1,5 +1,8 @@
 """Answering searches over every page: ranked queries, snippets, "did you
-mean" spelling suggestions and title suggestions as you type.
+mean" spelling suggestions and title suggestions as you type; when no page
+has every word, the pages with some of them; a misspelt search answered with
+the results of its correction; and the pages a search names in the terms of
+a page kind ("s2e3" names an episode: ``Page.find_by_query``).
 
 The index is one table, ``wiki_pagesearch``, with a page's title, its
 aliases, and its lead and body (Markdown reduced to words). On SQLite it is an
@@ -107,6 +110,20 @@ def find_exact_page(query):
     return _page(*row[1:5]), row[5]
 
 
+def find_page_named_by(query):
+    """The page a search names in the terms of a page kind (its
+    ``find_by_query``: "s2e3" names an episode), if the reader has met it;
+    None if no kind recognises the search."""
+    if not query.terms:
+        return None
+    for model in Page.kinds().values():
+        if model.find_by_query.__func__ is not Page.find_by_query.__func__:
+            page = model.find_by_query(query)
+            if page is not None and page.is_met():
+                return page
+    return None
+
+
 def _title_prefix_ids(query, level, limit):
     """Ids of pages met at ``level`` whose title or an alias starts with the
     query (ignoring case): the shortest (the exact match, if there is one)
@@ -142,11 +159,15 @@ class _RankedPages:
     Ranking reads every match, so when more than ``RANKING_WINDOW`` pages
     match, only ``RANKING_WINDOW`` of the oldest (a wiki's established pages;
     exactly the oldest on SQLite, see ``backends``) are ranked and the rest
-    follow, oldest first; and matches are counted up to ``COUNT_LIMIT``."""
+    follow, oldest first; and matches are counted up to ``COUNT_LIMIT``.
 
-    def __init__(self, query, level):
+    A page matches when its text has every keyword of the query, or, with
+    ``any_term``, at least one: then pages with more of them come first."""
+
+    def __init__(self, query, level, any_term=False):
         self.query = query
         self.level = level
+        self.any_term = any_term
         self.title_ids = _title_prefix_ids(query, level, TITLE_HIT_LIMIT)
 
     def count(self):
@@ -165,7 +186,7 @@ class _RankedPages:
             return 0
         with connection.cursor() as cursor:
             return current_index().count(
-                cursor, self.query.terms, self.level, self.title_ids, COUNT_LIMIT + 1
+                cursor, self.query.keywords, self.level, self.title_ids, COUNT_LIMIT + 1, self.any_term
             )
 
     @cached_property
@@ -176,7 +197,13 @@ class _RankedPages:
             return None
         with connection.cursor() as cursor:
             return current_index().ranking_window(
-                cursor, self.query.terms, self.level, self.title_ids, RANKING_WINDOW, COUNT_LIMIT + 1
+                cursor,
+                self.query.keywords,
+                self.level,
+                self.title_ids,
+                RANKING_WINDOW,
+                COUNT_LIMIT + 1,
+                self.any_term,
             )
 
     def __getitem__(self, window):
@@ -185,16 +212,25 @@ class _RankedPages:
         offset = max(0, start - len(self.title_ids))
         wanted = stop - start - len(ids)
         if wanted > 0 and self.query.terms:
-            index, terms, level, exclude = current_index(), self.query.terms, self.level, self.title_ids
+            index, terms, level, exclude = current_index(), self.query.keywords, self.level, self.title_ids
             ranked = self._text_matches if self._window is None else RANKING_WINDOW
             with connection.cursor() as cursor:
                 if offset < ranked:
-                    found = index.ranked_ids(cursor, terms, level, exclude, self._window, wanted, offset)
+                    found = index.ranked_ids(
+                        cursor, terms, level, exclude, self._window, wanted, offset, self.any_term
+                    )
                     ids += found
                     wanted -= len(found)
                 if wanted > 0 and self._window is not None:
                     ids += index.oldest_ids_outside(
-                        cursor, terms, level, exclude, self._window, wanted, max(0, offset - ranked)
+                        cursor,
+                        terms,
+                        level,
+                        exclude,
+                        self._window,
+                        wanted,
+                        max(0, offset - ranked),
+                        self.any_term,
                     )
         return self._hits(ids)
 
@@ -215,19 +251,25 @@ class _RankedPages:
                 alias = next((name for name in names if name.lower().startswith(key)), "")
             page = _page(page_id, kind, slug, title)
             # The text of the page's row at the reader's level: nothing hidden can reach a snippet.
-            hits.append(SearchHit(page, snippet(lead or "", body or "", self.query.terms), alias))
+            hits.append(SearchHit(page, snippet(lead or "", body or "", self.query.keywords), alias))
         return hits
 
 
 @dataclass
 class SearchResults:
-    """One page of results for a query, with what the results page says about it."""
+    """One page of results for a query, with what the results page says about it.
+
+    ``query`` is what was searched: the reader's words, or their correction
+    (``typed`` then holds the words as typed). ``partial``: no page has all
+    the words, and the results are the pages with some of them."""
 
     query: Query
     page: object = None
     exact_page: Page = None
     suggestion: str = ""
     hits: list = field(default_factory=list)
+    typed: Query = None
+    partial: bool = False
 
     @property
     def paginator(self):
@@ -242,7 +284,12 @@ class SearchResults:
         return bool(self.page) and self.paginator.object_list.count_is_capped
 
     def url(self, **params):
-        return reverse("wiki:search") + "?" + urlencode({"q": self.query.text, **params})
+        return reverse("wiki:search") + "?" + urlencode({"q": (self.typed or self.query).text, **params})
+
+    @property
+    def exact_url(self):
+        """The search for the words as typed, not corrected."""
+        return self.url(fulltext=1, exact=1)
 
     @property
     def suggestion_url(self):
@@ -272,21 +319,39 @@ class SearchResults:
         ]
 
 
-def search(query, page=1):
+def search(query, page=1, exact=False):
     """Search every page for ``query`` (a string or a ``Query``) as the reader
     at ``wiki.reading.current()`` may read it; ``page`` is the 1-based results
-    page, and anything not a valid page number gives the nearest valid one."""
+    page, and anything not a valid page number gives the nearest valid one.
+
+    A page matches when it has every word of the query but stop words ("who",
+    "the", see ``Query.keywords``). When few pages match and the query's
+    unknown words have a spelling correction (``spelling``) that finds more,
+    the results are those of the correction, unless ``exact``; when no page
+    has every word, the results are the pages with some of them, those with
+    the most first."""
     if not isinstance(query, Query):
         query = Query.parse(query)
     results = SearchResults(query=query)
     if not query.text:
         return results
-    ranked = _RankedPages(query, level_of(reading.current()))
+    level = level_of(reading.current())
+    ranked = _RankedPages(query, level)
+    if ranked.count() < SPELLING_RESULT_THRESHOLD:
+        suggestion = spelling_suggestion(query)
+        corrected = _RankedPages(Query.parse(suggestion), level) if suggestion and not exact else None
+        if corrected is not None and corrected.count() > ranked.count():
+            results.typed, results.query, ranked = query, corrected.query, corrected
+        else:
+            results.suggestion = suggestion
+    if not ranked.count() and len(ranked.query.keywords) > 1:
+        ranked = _RankedPages(ranked.query, level, any_term=True)
+        results.partial = bool(ranked.count())
     results.page = Paginator(ranked, RESULTS_PER_PAGE).get_page(page)
     results.hits = list(results.page.object_list)
-    results.exact_page = find_exact_page(query)[0]
-    if results.count < SPELLING_RESULT_THRESHOLD and not results.exact_page:
-        results.suggestion = spelling_suggestion(query)
+    results.exact_page = find_exact_page(results.query)[0]
+    if results.exact_page:
+        results.suggestion = ""
     return results
 
 

@@ -11,9 +11,13 @@ not met at each limit are cached per content generation, see
 ``wiki.models.TitleResolver.unmet``), and nothing else is kept per limit.
 """
 
+from django.db import connection
+
 from wiki import reading
 from wiki.models import Alias, Generation, Page, TitleResolver
-from wiki.search.text import WORD
+from wiki.search.backends import current_index
+from wiki.search.index import level_of
+from wiki.search.text import STOP_WORDS, WORD
 
 _vocabulary = None
 
@@ -117,12 +121,25 @@ def edit_distance(a, b, limit):
 def spelling_suggestion(query):
     """A corrected query ("James Blood" for "jmes blod") or "" if no word
     needs, or has, a correction, from the names of the pages the reader
-    (``wiki.reading.current()``) has met."""
+    (``wiki.reading.current()``) has met. Only a word that is neither a
+    stop word nor in the text of any page the reader may read is corrected:
+    "voice" is a word of many pages, not a misspelt "Police"."""
     if not query.terms:
         return ""
     vocabulary = Vocabulary.current()
-    hidden = hidden_pages(reading.current())
-    corrected = [vocabulary.correct(term, hidden) or term for term in query.terms]
+    limit = reading.current()
+    hidden = hidden_pages(limit)
+    corrected = [
+        term if term in STOP_WORDS else (vocabulary.correct(term, hidden) or term) for term in query.terms
+    ]
+    changed = [term for term, correction in zip(query.terms, corrected, strict=True) if term != correction]
+    if not changed:
+        return ""
+    with connection.cursor() as cursor:
+        known = current_index().known_terms(cursor, query.terms, level_of(limit))
+    corrected = [
+        term if term in known else correction for term, correction in zip(query.terms, corrected, strict=True)
+    ]
     if corrected == list(query.terms):
         return ""
     phrase = " ".join(corrected)

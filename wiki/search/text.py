@@ -56,6 +56,18 @@ def plain_text(markdown, keep_link_targets=False):
     return _SPACE.sub(" ", text).strip()
 
 
+# Words that carry no subject of their own: a question's frame ("who voices
+# ...", "the studio of ..."). A page need not have them to match, unless the
+# query has no other word.
+STOP_WORDS = frozenset(
+    WORD.findall(
+        "a about an and are as at be by did do does for from had has have he her his how i in is it its "
+        "of on or she that the their them they this to was were what when where which who whom whose why "
+        "will with"
+    )
+)
+
+
 @dataclass(frozen=True)
 class Query:
     """A search as typed, made safe: at most ``MAX_QUERY_LENGTH`` characters
@@ -65,6 +77,13 @@ class Query:
     text: str
     terms: tuple
     truncated: bool = False
+
+    @property
+    def keywords(self):
+        """The words a page must have to match: ``terms`` without the stop
+        words, or all of them if every one is a stop word ("the who")."""
+        keywords = tuple(term for term in self.terms if term not in STOP_WORDS)
+        return keywords or self.terms
 
     @classmethod
     def parse(cls, raw):
