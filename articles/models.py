@@ -75,6 +75,41 @@ class Organization(Page):
     class Meta:
         ordering = ["title"]
 
+    @classmethod
+    def search_texts(cls, page_ids):
+        """Each organization's part in works ("Studio of Hero Mask"). One query."""
+        texts = {}
+        work_roles = cls._meta.get_field("work_roles").related_model
+        for credit in work_roles.objects.filter(organization__in=page_ids).select_related("work"):
+            texts.setdefault(credit.organization_id, []).append(credit.organization_search_text())
+        return {pk: "\n\n".join(lines) for pk, lines in texts.items()}
+
+    @property
+    def type_description(self):
+        """What the organization is, as an encyclopedia says it: "Fictional police
+        division" for one in the story, "Animation studio" for a real one."""
+        if self.sphere == self.Sphere.FICTIONAL:
+            return (
+                f"Fictional {self.organization_type.lower()}"
+                if self.organization_type
+                else "Fictional organization"
+            )
+        return self.organization_type or "Real-world organization"
+
+    def preview_facts(self):
+        facts = [("Type", self.type_description)]
+        if self.parent is not None and self.parent.is_met():
+            facts.append(("Part of", self.parent.title))
+        members = [membership.character.title for membership in self.memberships.all()]
+        if members:
+            facts.append(
+                (
+                    "Members",
+                    ", ".join(members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else ""),
+                )
+            )
+        return facts
+
     def structured_data(self, schema):
         data = schema.about(self, "Organization")
         if self.parent_id:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Prefetch
 
 from wiki import reading
+from wiki.markup import UNMET_TEXT
 from wiki.models import Page, PageData, PageDataQuerySet, PageQuerySet, page_link
 from wiki.models.records import RevealField, SourcesField
 
@@ -55,6 +56,13 @@ class CharacterQuerySet(PageQuerySet):
 
     def voiced(self):
         return self.filter(voice_credits__isnull=False).distinct()
+
+    def in_episode(self, episode):
+        """Characters who appear or are mentioned in ``episode``, once the reader
+        (``wiki.reading.current()``) has watched it; none before."""
+        if not reading.current().shows(episode.number_overall):
+            return self.none()
+        return self.filter(appearances__episode=episode)
 
     def for_page(self):
         # Appearances are the episodes app's rows, reached through their relation here.
@@ -112,6 +120,14 @@ class Character(Page):
     def english_voices(self):
         return [credit.person for credit in self.voice_credits.all() if credit.language == Language.ENGLISH]
 
+    @classmethod
+    def search_texts(cls, page_ids):
+        """Each character's voice actors. One query."""
+        texts = {}
+        for credit in VoiceCredit.objects.filter(character__in=page_ids).select_related("person"):
+            texts.setdefault(credit.character_id, []).append(credit.character_search_text())
+        return {pk: "\n\n".join(lines) for pk, lines in texts.items()}
+
     def first_appearance(self):
         """The first appearance that is not only a mention; reads the rows ``for_page()`` prefetches."""
         return next((appearance for appearance in self.appearances.all() if not appearance.is_mention), None)
@@ -128,6 +144,22 @@ class Character(Page):
             for membership in self.memberships.all()
             if membership.organization.is_met()
         ]
+
+    def preview_facts(self):
+        facts = []
+        if self.occupation_at_limit():
+            facts.append(("Occupation", self.occupation))
+        affiliations = [
+            organization.title for organization, until in self.affiliations_at_limit() if not until
+        ]
+        if affiliations:
+            facts.append(("Affiliation", ", ".join(affiliations)))
+        voices = [
+            f"{credit.person.title} ({credit.get_language_display()})" for credit in self.voice_credits.all()
+        ]
+        if voices:
+            facts.append(("Voiced by", ", ".join(voices)))
+        return facts
 
     def relations(self):
         """(other character, what they are, whether read from the other's side,
@@ -308,6 +340,22 @@ class Person(Page):
             return "Voice actor"
         return "Staff member" if staff else ""
 
+    def preview_facts(self):
+        """What the person did: the characters voiced (named once the reader has
+        met them, as voice credits are) and the staff roles."""
+        facts = []
+        voiced = [
+            f"{credit.character.title if credit.character.is_met() else UNMET_TEXT} "
+            f"({credit.get_language_display()})"
+            for credit in self.voice_credits.all()
+        ]
+        if voiced:
+            facts.append(("Voice of", ", ".join(voiced)))
+        roles = [f"{credit.get_role_display()}, {credit.work.title}" for credit in self.staff_credits.all()]
+        if roles:
+            facts.append(("Staff roles", "; ".join(roles)))
+        return facts
+
     def structured_data(self, schema):
         """A real person, with what they did for the series as job titles."""
         data = schema.about(self, "Person")
@@ -317,6 +365,17 @@ class Person(Page):
             data["jobTitle"] = list(dict.fromkeys(jobs))
         return [data]
 
+    @classmethod
+    def search_texts(cls, page_ids):
+        """Each person's credits, so that "composer" or "who voices Sarah
+        Sinclair" finds them. Two queries."""
+        texts = {}
+        credits = VoiceCredit.objects.filter(person__in=page_ids).select_related("character")
+        staff_credits = cls._meta.get_field("staff_credits").related_model.objects.filter(person__in=page_ids)
+        for credit in [*credits, *staff_credits.select_related("work")]:
+            texts.setdefault(credit.person_id, []).append(credit.person_search_text())
+        return {pk: "\n\n".join(lines) for pk, lines in texts.items()}
+
 
 class VoiceCreditQuerySet(PageDataQuerySet):
     def for_cast_table(self):
@@ -324,6 +383,8 @@ class VoiceCreditQuerySet(PageDataQuerySet):
 
 
 class VoiceCredit(PageData):
+    indexed_pages = ("person", "character")
+
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="voice_credits")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="voice_credits")
     language = models.CharField(max_length=2, choices=Language.choices)
@@ -339,6 +400,12 @@ class VoiceCredit(PageData):
 
     def __str__(self):
         return f"{self.person} voices {self.character} ({self.get_language_display()})"
+
+    def person_search_text(self):
+        return f"Voice actor: voices [[{self.character.title}]] ({self.get_language_display()} voice)."
+
+    def character_search_text(self):
+        return f"{self.get_language_display()} voice: [[{self.person.title}]]."
 
     @classmethod
     def source_agreement(cls, source):
@@ -454,7 +521,7 @@ class RelationshipMap:
     # Room around the circle for the names, which sit above or below their dots:
     # kept small, so that a phone shows the drawing as large as it can.
     SIDE_ROOM, TOP_ROOM = 70, 62
-    # The font sizes of static/css/wiki.css, to keep labels from overlapping.
+    # The font sizes of static/css/site.css, to keep labels from overlapping.
     NAME_FONT, LABEL_FONT = 20, 17
     NAME_LINE, LABEL_LINE = 21, 18
     # Where along its line a label may go, best first: from the character it

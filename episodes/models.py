@@ -7,8 +7,10 @@ import re
 
 from django.db import models
 from django.db.models import Count, Max, Min, Prefetch, Q
+from django.utils import dateformat
 
 from characters.models import FICTIONAL_CHARACTER, Character, Person
+from episodes import naming
 from wiki import markup, reading
 from wiki.models import Page, PageData, PageLink, PageQuerySet, page_link
 from wiki.models.records import SourcesField
@@ -90,8 +92,7 @@ class Work(Page):
 
     def get_context(self, request):
         characters = list(self.characters().by_role().with_infobox())
-        episodes = [episode for season in self.seasons.all() for episode in season.episodes.all()]
-        Page.prerender(episodes)
+        Page.prerender_tables((season.episodes.all() for season in self.seasons.all()), host=self)
         return {
             "characters": [character for character in characters if character.is_met()],
             # Voice credits are production facts: shown at any limit, the
@@ -162,6 +163,16 @@ class Work(Page):
     def genre_list(self):
         return [genre.strip() for genre in self.genres.split(",") if genre.strip()]
 
+    def preview_facts(self):
+        facts = [("Format", self.format or self.get_medium_display())]
+        if self.medium == self.Medium.ANIME and self.seasons.all():
+            facts.append(("Episodes", str(self.episode_count())))
+        elif self.volumes:
+            facts.append(("Volumes", str(self.volumes)))
+        if self.first_episode_date():
+            facts.append(("First released", dateformat.format(self.first_episode_date(), "j F Y")))
+        return facts
+
     # The methods below read the rows prefetched by WorkQuerySet.for_page().
     def staff_by_role(self):
         return group_by_role(self.staff_credits.all(), Role)
@@ -210,7 +221,21 @@ class Role(models.TextChoices):
     MANGAKA = "mangaka", "Manga author"
 
 
+# The words readers search a role by, indexed with the person credited.
+ROLE_SEARCH_WORDS = {
+    Role.DIRECTOR: "director, directed by",
+    Role.SERIES_COMPOSITION: "series composer, head writer",
+    Role.WRITER: "writer, screenwriter, script",
+    Role.CHARACTER_DESIGN: "character designer",
+    Role.MUSIC: "composer, score, soundtrack",
+    Role.SOUND_DIRECTOR: "sound director, sound direction",
+    Role.MANGAKA: "mangaka, manga artist",
+}
+
+
 class StaffCredit(PageData):
+    indexed_pages = ("person",)
+
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="staff_credits")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="staff_credits")
     role = models.CharField(max_length=30, choices=Role.choices)
@@ -224,9 +249,15 @@ class StaffCredit(PageData):
     def __str__(self):
         return f"{self.person} – {self.get_role_display()} – {self.work}"
 
+    def person_search_text(self):
+        words = ROLE_SEARCH_WORDS.get(self.role)
+        return f"{self.get_role_display()} of [[{self.work.title}]]{f' ({words})' if words else ''}."
+
 
 class WorkCompany(PageData):
     """A company's part in a work: studio, streaming service, network, licensor..."""
+
+    indexed_pages = ("organization",)
 
     class Role(models.TextChoices):
         STUDIO = "studio", "Studio"
@@ -255,6 +286,9 @@ class WorkCompany(PageData):
 
     def __str__(self):
         return f"{self.organization} – {self.get_role_display()} – {self.work}"
+
+    def organization_search_text(self):
+        return f"{self.get_role_display()} of [[{self.work.title}]]."
 
 
 class Release(PageData):
@@ -369,7 +403,7 @@ class Season(Page):
         ]
 
     def get_context(self, request):
-        Page.prerender(self.episodes.all())
+        Page.prerender(self.episodes.all(), host=self)
         return {}
 
     def structured_data(self, schema):
@@ -391,6 +425,13 @@ class Season(Page):
     def year(self):
         return self.release_date.year if self.release_date else None
 
+    def preview_facts(self):
+        facts = [("Series", self.work.title), ("Episodes", str(len(self.episodes.all())))]
+        start = self.release_date or getattr(self, "first_release", None)
+        if start:
+            facts.append(("Released", dateformat.format(start, "j F Y")))
+        return facts
+
     def previous(self):
         return Season.objects.filter(work_id=self.work_id, number__lt=self.number).order_by("number").last()
 
@@ -401,6 +442,11 @@ class Season(Page):
 class EpisodeQuerySet(PageQuerySet):
     def in_order(self):
         return self.select_related("season").order_by("season__work", "number_overall")
+
+    def featuring(self, character):
+        """Episodes the reader (``wiki.reading.current()``) has watched in which
+        ``character`` appears or is mentioned."""
+        return self.filter(reading.current().q("number_overall"), appearances__character=character)
 
     def with_cast(self):
         return self.in_order().prefetch_related(
@@ -525,6 +571,35 @@ class Episode(Page):
     def text_revealed_at(self):
         # An episode's summary tells what happens in it.
         return self.number_overall
+
+    def preview_facts(self):
+        # An episode without a name of its own is titled by its position already.
+        facts = [("Episode", self.position_label) if self.name else ("Series", self.season.work.title)]
+        if self.release_date:
+            facts.append(("Released", dateformat.format(self.release_date, "j F Y")))
+        if self.runtime_minutes:
+            facts.append(("Running time", self.runtime_label))
+        return facts
+
+    @classmethod
+    def find_by_query(cls, query):
+        """The episode of the series a search names ("s2e3", "episode 15",
+        "first episode", see ``episodes.naming``), or None. One query, only
+        for a search that names an episode."""
+        reference = naming.episode_reference(query.terms)
+        if reference is None:
+            return None
+        episodes = list(cls.objects.of_the_series())
+        if reference.season is not None:
+            seasons = [episode.season.number for episode in episodes]
+            season = max(seasons, default=None) if reference.season == naming.LAST else reference.season
+            episodes = [episode for episode in episodes if episode.season.number == season]
+        if not episodes:
+            return None
+        if reference.number == naming.LAST:
+            return episodes[-1]
+        number = "number_overall" if reference.season is None else "number"
+        return next((episode for episode in episodes if getattr(episode, number) == reference.number), None)
 
     # These read the appearances prefetched by EpisodeQuerySet.for_page().
     def appearing(self):
@@ -743,6 +818,7 @@ class SeriesTimeline:
             Release.objects.select_related("work", "season", "organization").order_by("start_date", "pk")
         )
         episodes = list(Episode.objects.of_the_series())
+        # The story lane reads as one list: a name is linked in the first summary that mentions it.
         Page.prerender(episode for episode in episodes if limit.shows(episode.number_overall))
         seasons = {}
         for episode in episodes:

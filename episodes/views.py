@@ -21,7 +21,7 @@ class EpisodeListView(ListView):
         return Season.objects.with_episodes().select_related("work")
 
     def get_context_data(self, **kwargs):
-        Page.prerender(episode for season in self.object_list for episode in season.episodes.all())
+        Page.prerender_tables(season.episodes.all() for season in self.object_list)
         return super().get_context_data(**kwargs)
 
 

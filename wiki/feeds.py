@@ -14,6 +14,8 @@ from wiki.models import Page, Revision
 from wiki.seo import xml_text
 
 FEED_LENGTH = 50
+# Who made the edits no editor signed: the fixtures' text, the first recorded state.
+MAINTAINERS = "Wiki maintainers"
 
 
 class RecentChangesFeed(Feed):
@@ -43,7 +45,7 @@ class RecentChangesFeed(Feed):
         return revision.get_absolute_url()
 
     def item_author_name(self, revision):
-        return xml_text(revision.user.get_username()) if revision.user else None
+        return xml_text(revision.user.get_username()) if revision.user else MAINTAINERS
 
     def item_pubdate(self, revision):
         return revision.created_at

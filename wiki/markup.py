@@ -16,7 +16,8 @@ One pipeline, in this order:
    Markdown reads the text and put back, marked, after sanitising.
 2. A tree pass that resolves every wiki link of the text with one query (red
    links lead to the admin's add form), links the first mention of each
-   known character, person and organization, numbers the citations 1 to n
+   known character, person and organization in the text and again in each
+   of its sections (an h2 or h3 and what follows it), numbers the citations 1 to n
    in order of first citation across the page's lead and body (one number
    per unit or note, however often it is cited), turns table alignment into
    classes and demotes ``h1`` (the page title is the only ``h1``).
@@ -32,7 +33,19 @@ generation, so a page's HTML is computed once per edit, and red links turn
 blue as soon as their page exists. A page that shows the text of many pages
 (an episode table) renders them with ``prerender``: the same pipeline, but
 the wiki links of all the texts not yet cached are resolved with one query,
-so the page's query count does not grow with the list.
+so the page's query count does not grow with the list; ``prerender_tables``
+renders texts shown as the rows of tables, where a page is linked in the
+first row that mentions it only.
+
+Automatic links follow Wikipedia's rule on duplicate links: a name is linked
+at its first mention in the lead, in each section and in a table, not at every
+mention. A wiki link an editor wrote (``[[Title]]``) stays a link in the
+text it was written in, since writing it is a choice; it counts as the first
+mention of its page, so the automatic linking does not link that name again
+in the same section. A table is different: its rows are texts written one by
+one (each episode's summary links what it names, for its own page), and the
+table puts them side by side, so there a wiki link to a page linked in an
+earlier row shows as its label.
 """
 
 import functools
@@ -89,7 +102,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "fenced_code", "toc", "sane_lists"]
 # Part of every cache key: change it when the HTML this module produces changes,
 # so a shared cache does not keep serving renderings of the previous code.
-MARKUP_VERSION = 4
+MARKUP_VERSION = 5
 
 # [[Title]] or [[Title|label]]. Inside a table the pipe is written \|, which
 # reaches this pattern as an escape placeholder; handleMatch splits on it.
@@ -130,6 +143,9 @@ class Rendering:
     # paragraph, list item or cell): what they support is partly revealed later, so the
     # References list does not quote them before that position.
     withheld: tuple = ()
+    # The pks of the pages the text links to (wiki links and automatic links):
+    # the next row of a table does not link them again (``prerender_tables``).
+    linked: frozenset = frozenset()
 
 
 EMPTY = Rendering(mark_safe(""))
@@ -195,6 +211,59 @@ def prerender(pages, resolver, fields=("lead",), limit=None, slot=None):
     return pages
 
 
+def prerender_tables(tables, resolver, limit=None, slot=None, host=None, field="lead"):
+    """Render ``field`` of the pages of each table in ``tables`` (lists of
+    pages, as the rows of a table: an episode table's summaries), in order,
+    each kept in ``slot(page)`` as ``prerender`` does. A page linked in a row
+    is not linked again in the rows after it (a wiki link to it shows as its
+    label), and no row links to ``host``, the page the tables are on. Each
+    table is one cache entry, keyed by every row's text and version; all
+    tables come from the cache with one lookup, and the wiki links of those
+    not cached are resolved with one query. Returns the tables, as lists."""
+    tables = [[page for page in table if field not in slot(page)] for table in tables]
+    keys = [_table_cache_key(table, resolver, limit, host, field) for table in tables]
+    cached = cache.get_many({key for key in keys if key})
+    todo = [table for table, key in zip(tables, keys, strict=True) if key and key not in cached]
+    batch = resolver.batch(
+        title for table in todo for page in table for title in _written_titles(getattr(page, field))
+    )
+    rendered = {}
+    for table, key in zip(tables, keys, strict=True):
+        if not key:
+            continue
+        entries = cached.get(key) or rendered.get(key)
+        if entries is None:
+            entries = rendered[key] = _render_rows(table, batch, limit, host, field)
+        for page, entry in zip(table, entries, strict=True):
+            slot(page)[field] = EMPTY if entry is None else _rendering(entry)
+    cache.set_many(rendered)
+    return tables
+
+
+def _table_cache_key(table, resolver, limit, host, field):
+    if not table:
+        return None
+    # The host page counts by its id only (no row links to it): an edit of the
+    # host's own text leaves the rows' renderings as they were.
+    digest = hashlib.blake2b(f"host {_pk(host)}:".encode(), digest_size=16)
+    for page in table:
+        digest.update(f"{_pk(page)}:{getattr(page, 'version', 0)}:".encode())
+        digest.update(hashlib.blake2b((getattr(page, field) or "").encode(), digest_size=16).digest())
+    return _cache_key(digest.hexdigest(), None, f"rows-{field}", (), resolver, limit)
+
+
+def _render_rows(table, resolver, limit, host, field):
+    linked = {_pk(host)} - {None}
+    entries = []
+    for page in table:
+        text = getattr(page, field)
+        entry = _render(text, _pk(page), (), resolver, field, limit, frozenset(linked)) if text else None
+        if entry is not None:
+            linked |= entry[-1]
+        entries.append(entry)
+    return entries
+
+
 def _pk(page):
     return page.pk if page is not None else None
 
@@ -218,8 +287,8 @@ def _cache_key(text, page, field, cite_after, resolver, limit):
 
 
 def _rendering(entry):
-    html, citations, links, headings, plain, withheld = entry
-    return Rendering(mark_safe(html), citations, links, headings, plain, withheld)
+    html, citations, links, headings, plain, withheld, linked = entry
+    return Rendering(mark_safe(html), citations, links, headings, plain, withheld, linked)
 
 
 _BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)")
@@ -245,8 +314,9 @@ def _written_titles(text):
             yield written.partition("|")[0]
 
 
-def _render(text, page_pk, cite_after, resolver, field="text", limit=None):
+def _render(text, page_pk, cite_after, resolver, field="text", limit=None, already_linked=frozenset()):
     state = _RenderState(page_pk=page_pk, cite_after=cite_after, resolver=resolver, limit=limit)
+    state.already_linked = already_linked
     # Editorial markers first: an inline one may hold a whole reveal passage,
     # and a reveal passage may hold editorial markers, which are then tokens.
     text, editorial = _Editorial().apply(text)
@@ -265,12 +335,40 @@ def _render(text, page_pk, cite_after, resolver, field="text", limit=None):
         _contents(md.toc_tokens),
         _plain(html),
         tuple(state.withheld.items()),
+        frozenset(state.linked),
     )
 
 
 def _plain(html):
     text = strip_tags(_CITATION_MARK_RE.sub("", _EDITORIAL_LABEL_RE.sub("", html)))
     return _WHITESPACE_RE.sub(" ", html_module.unescape(text)).strip()
+
+
+# What a preview leaves out of a text: the notes standing for hidden passages,
+# "Editors' note" labels and citation marks.
+_PREVIEW_OMITTED_RE = re.compile(
+    r'<(span|div) class="hidden-passage"[^>]*>.*?</\1>'
+    r'|<p class="editorial__label">.*?</p>|<sup\b[^>]*>.*?</sup>',
+    re.DOTALL,
+)
+# A sentence ends: closing punctuation, perhaps a closing quote or bracket, then a space.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+PREVIEW_MAX_LENGTH = 320
+
+
+def first_sentences(rendering, count=2, max_length=PREVIEW_MAX_LENGTH):
+    """The first ``count`` sentences of a rendered text, as plain text, for a
+    link preview: without the notes of passages hidden at the reader's limit
+    (what they hide is not in the rendering), citation marks and editorial
+    labels; cut at a word, with an ellipsis, beyond ``max_length`` characters."""
+    text = strip_tags(_PREVIEW_OMITTED_RE.sub(" ", str(rendering.html)))
+    text = _WHITESPACE_RE.sub(" ", html_module.unescape(text)).strip()
+    ends = [match.end() for match in _SENTENCE_END_RE.finditer(text)]
+    if len(ends) >= count:
+        text = text[: ends[count - 1]].strip()
+    if len(text) > max_length:
+        text = text[:max_length].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
 
 
 def _contents(tokens):
@@ -674,6 +772,10 @@ class _RenderState:
         self.citations = []
         self.wiki_links = []
         self.links = []
+        # Pages linked before this text (earlier rows of its table): not linked automatically.
+        self.already_linked = frozenset()
+        # Pages this text links to, by wiki link or automatic link.
+        self.linked = set()
 
 
 def _unescape(text):
@@ -846,10 +948,16 @@ class _LinkTreeprocessor(Treeprocessor):
             elif target.pk in self.state.unmet:
                 _make_unmet(element)
                 self.state.links.append((title, target.pk))
+            elif target.pk in self.state.already_linked or target.pk == self.state.page_pk:
+                # The page itself, the page a table is on, or one linked in an earlier row: the label alone.
+                element.tag = "span"
+                element.attrib.clear()
+                self.state.links.append((title, target.pk))
             else:
                 element.set("href", target.url)
                 element.set("title", target.title)
                 self.state.links.append((title, target.pk))
+                self.state.linked.add(target.pk)
                 linked[element] = target.pk
         return linked
 
@@ -876,8 +984,13 @@ def autolink_pattern(names):
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
+# A section starts at each of these: the automatic linking starts afresh.
+SECTION_HEADING_TAGS = frozenset({"h2", "h3"})
+
+
 class _AutoLinker:
-    """Links the first mention of each known name, walking the text in reading order."""
+    """Links the first mention of each known name in the text and in each of
+    its sections, walking the text in reading order."""
 
     def __init__(self, md, state, linked_by_element):
         self.md = md
@@ -885,9 +998,13 @@ class _AutoLinker:
         self.linked_by_element = linked_by_element
         # {name: Target} and the pattern that finds them, built once per link generation.
         self.names, self.pattern = state.resolver.autolink_names()
-        # A page never links to itself; a page already linked by a wiki link
-        # earlier in the text is not linked again.
-        self.linked = {state.page_pk} if state.page_pk else set()
+        # A page never links to itself, nor to a page linked in an earlier row
+        # of its table; a page already linked earlier in the section (by a
+        # wiki link or an automatic link) is not linked again.
+        self.unlinked = {state.page_pk, *state.already_linked} - {None}
+        self.linked = set(self.unlinked)
+        # Pages whose link (or "[not met yet]") the link table has been told of.
+        self.recorded = set()
         # Depth inside <a>, <code> or <pre> an editor wrote as raw HTML, which
         # Markdown keeps aside as placeholders in the text.
         self.raw_depth = 0
@@ -897,6 +1014,8 @@ class _AutoLinker:
             self.visit(root)
 
     def visit(self, element):
+        if element.tag in SECTION_HEADING_TAGS:
+            self.linked = set(self.unlinked)
         if element.tag in NO_AUTOLINK_TAGS:
             if element in self.linked_by_element:
                 self.linked.add(self.linked_by_element[element])
@@ -963,8 +1082,8 @@ class _AutoLinker:
                 target = self.names[match.group(0)]
                 if target.pk in self.state.unmet:
                     # Every mention of a name the reader has not met yet is hidden, not only the first.
-                    if target.pk not in self.linked:
-                        self.linked.add(target.pk)
+                    if target.pk not in self.recorded and target.pk != self.state.page_pk:
+                        self.recorded.add(target.pk)
                         self.state.links.append((match.group(0), target.pk))
                     emit(piece[position : match.start()])
                     links.append(_make_unmet(etree.Element("span")))
@@ -973,7 +1092,10 @@ class _AutoLinker:
                 if target.pk in self.linked:
                     continue
                 self.linked.add(target.pk)
-                self.state.links.append((match.group(0), target.pk))
+                self.state.linked.add(target.pk)
+                if target.pk not in self.recorded:
+                    self.recorded.add(target.pk)
+                    self.state.links.append((match.group(0), target.pk))
                 emit(piece[position : match.start()])
                 link = etree.Element("a", {"href": target.url, "title": target.title})
                 link.text = AtomicString(match.group(0))

@@ -33,6 +33,8 @@ urlpatterns = [
     path("pages/<id:pk>/links/", views.BacklinksView.as_view(), name="backlinks"),
     path("reading/", views.ReadingLimitView.as_view(), name="reading"),
     path("source/", views.SourceView.as_view(), name="source"),
+    path("preview/", views.PagePreviewView.as_view(), name="preview_home"),
+    path("preview/<path:address>", views.PagePreviewView.as_view(), name="preview"),
 ]
 
 

@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
-from django.urls import reverse_lazy
+from django.urls import Resolver404, resolve, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 
-from wiki import history, params, reading
+from wiki import history, markup, params, reading
 from wiki.models import Category, Page, Revision, TitleResolver, provenance
 from wiki.models.pages import UNRECORDED_SUMMARY
 from wiki.search import queries as search
@@ -46,6 +46,48 @@ class PageDetailView(DetailView):
         if self.object.is_met():
             context.update(self.object.get_context(self.request))
         return context
+
+
+class PagePreviewView(TemplateView):
+    """``/preview/<a page's address>``: a small card about the page at that
+    address (kind, title, first sentences, key facts), at the reader's limit,
+    which ``static/js/previews.js`` shows beside a link to it. An HTML fragment,
+    cached as any page is; a page not met yet says so and nothing more."""
+
+    template_name = "wiki/preview.html"
+
+    def get(self, request, address=""):
+        page = self.page_at(f"/{address}")
+        context = {"page": page, "is_met": page.is_met()}
+        if context["is_met"]:
+            shown = page.text_shown_at(reading.current())
+            lead = page.rendered_lead
+            context["text"] = markup.first_sentences(lead) if shown else lead.plain
+            context["facts"] = page.preview_facts()
+        response = self.render_to_response(context)
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    @staticmethod
+    def page_at(address):
+        """The page (of its own kind, loaded as its page is) at ``address``:
+        a page's own, the home page's, or ``/go/<title>/``."""
+        try:
+            match = resolve(address)
+        except Resolver404:
+            match = None
+        if match is not None and match.view_name == "wiki:go":
+            target, _ = Page.objects.find(
+                params.text("title", match.kwargs["title"], max_length=TITLE_MAX_LENGTH)
+            )
+            match = resolve(target.url) if target is not None else None
+        if match is not None and match.namespace == "pages":
+            kind, slug = match.url_name, match.kwargs["slug"]
+        elif match is not None and match.view_name == "home":
+            kind, slug = settings.WIKI_HOME_PAGE
+        else:
+            raise Http404("No page of the wiki is at this address.")
+        return get_object_or_404(Page.model_for_kind(kind).objects.for_page(), slug=slug)
 
 
 class FullHistoryMixin:
@@ -112,8 +154,10 @@ def permission_denied(request, exception):
 
 
 class SearchView(TemplateView):
-    """Search results. A search for an exact title or alias goes straight to
-    its page, unless the reader asked for the full results (``fulltext=1``)."""
+    """Search results. A search for an exact title or alias, or one that names
+    a page in its kind's terms ("s2e3"), goes straight to the page, unless the
+    reader asked for the full results (``fulltext=1``); ``exact=1`` searches
+    for the words as typed, without correcting their spelling."""
 
     template_name = "wiki/search.html"
     extra_context = {"view_title": "Search"}
@@ -125,7 +169,10 @@ class SearchView(TemplateView):
             page, alias = search.find_exact_page(query)
             if page:
                 return redirect(search.redirect_url(page, alias))
-        results = search.search(query, page=page_number)
+            page = search.find_page_named_by(query)
+            if page:
+                return redirect(page.get_absolute_url())
+        results = search.search(query, page=page_number, exact=bool(request.GET.get("exact")))
         return self.render_to_response(self.get_context_data(results=results))
 
 

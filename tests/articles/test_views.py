@@ -79,7 +79,7 @@ def test_organization_infobox_links_parent_divisions_members_and_work_roles(clie
     work = WorkFactory(title="Hero Mask")
     WorkCompanyFactory(work=work, organization=ssc, role=WorkCompany.Role.STUDIO)
     html = client.get(ssc.get_absolute_url()).content.decode()
-    assert '<th scope="row">Type</th><td>Police division</td>' in html
+    assert '<th scope="row">Type</th><td>Fictional police division</td>' in html
     assert f'<a href="{ssc.parent.get_absolute_url()}">Capital Police Department</a>' in html
     division = ssc.divisions.get()
     assert f'<a href="{division.get_absolute_url()}">SSC Retrieval Team</a>' in html

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 
 from wiki import markup, reading, sources, titles
@@ -131,23 +131,31 @@ class PageTextMixin:
         )
 
     @staticmethod
-    def prerender(pages, fields=("lead",)):
-        """Render the ``fields`` of many pages (an episode table's summaries) with
-        one query for all their links; see ``wiki.markup.prerender``."""
+    def prerender(pages, host=None):
+        """Render the leads of many pages shown as the rows of one table (an
+        episode table's summaries) on ``host``'s page; see ``prerender_tables``."""
+        return PageTextMixin.prerender_tables([pages], host)[0]
+
+    @staticmethod
+    def prerender_tables(tables, host=None):
+        """Render the leads of the pages of each table in ``tables`` (the rows of
+        an episode table) on ``host``'s page, with one query for all their
+        links: a page is linked in the first row that mentions it only (see
+        ``wiki.markup.prerender_tables``). Returns the tables, as lists."""
         limit = reading.current()
-        pages = list(pages)
-        for page in pages:
+        tables = [list(pages) for pages in tables]
+        for page in (page for pages in tables for page in pages):
             if not page.text_shown_at(limit):
                 for field in ("lead", "body"):
                     page.renderings_at(limit)[field] = page.hidden_text(field, limit)
-        markup.prerender(
-            [page for page in pages if page.text_shown_at(limit)],
+        markup.prerender_tables(
+            [[page for page in pages if page.text_shown_at(limit)] for pages in tables],
             TitleResolver(),
-            fields,
             limit=limit,
             slot=lambda page: page.renderings_at(limit),
+            host=host,
         )
-        return pages
+        return tables
 
     @property
     def lead_html(self):
@@ -267,7 +275,13 @@ class CitedSource:
 
     @property
     def source_url(self):
-        return f"{reverse('wiki:source')}#{self.key}"
+        return f"{_source_page_url(get_script_prefix())}#{self.key}"
+
+
+@functools.cache
+def _source_page_url(script_prefix):
+    # A page lists dozens of references: reverse the address of /source/ once.
+    return reverse("wiki:source")
 
 
 class TitleResolver:

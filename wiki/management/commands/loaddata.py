@@ -12,7 +12,7 @@ from django.core.management.commands import loaddata
 
 from wiki.models import Page
 
-LOADED_SUMMARY = "Text from the fixtures, derived from the source text"
+LOADED_SUMMARY = "Initial text from the source article"
 
 
 class Command(loaddata.Command):
