@@ -44,7 +44,7 @@ def test_home_infobox_gives_the_series_facts_linked(client, content):
 
 def test_home_has_an_episode_table_per_season_linking_every_episode(client, content):
     html = client.get("/").content.decode()
-    assert html.count('<table class="data-table episode-table">') == 2
+    assert html.count('<table class="data-table card-table episode-table">') == 2
     for episode in Episode.objects.all():
         assert f'href="{episode.get_absolute_url()}"' in html
 

@@ -1,8 +1,12 @@
 /*
- * Light/dark theme switch. Loaded in <head> without defer so a saved choice is
- * applied before the first paint; without a saved choice the operating system's
- * preference (prefers-color-scheme in site.css) decides. The toggle button is
- * hidden in the HTML and only shown here, because it needs this script to work.
+ * Light/dark theme switch. Deferred like every script of the site, so it never
+ * holds up the first paint: a deferred script runs once the document is parsed
+ * and the stylesheet has loaded, which for these small pages is before the
+ * first paint in practice; at worst a reader whose saved choice differs from
+ * the operating system's sees one frame of the other palette. Without a saved
+ * choice the operating system's preference (prefers-color-scheme in site.css)
+ * decides. The button is hidden in the HTML and shown here, as it needs this
+ * script; it says what it does and whether it is on ("Dark theme: on").
  */
 (function () {
   "use strict";
@@ -36,26 +40,29 @@
   }
 
   function showState(button) {
-    button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
+    var dark = current() === "dark";
+    button.setAttribute("aria-pressed", dark ? "true" : "false");
+    var state = button.querySelector(".theme-toggle__state");
+    if (state) {
+      state.textContent = dark ? ": on" : ": off";
+    }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var button = document.querySelector(".theme-toggle");
-    if (!button) {
-      return;
-    }
+  var button = document.querySelector(".theme-toggle");
+  if (!button) {
+    return;
+  }
+  showState(button);
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var next = current() === "dark" ? "light" : "dark";
+    root.setAttribute("data-theme", next);
+    store(next);
     showState(button);
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var next = current() === "dark" ? "light" : "dark";
-      root.setAttribute("data-theme", next);
-      store(next);
+  });
+  if (darkQuery && darkQuery.addEventListener) {
+    darkQuery.addEventListener("change", function () {
       showState(button);
     });
-    if (darkQuery && darkQuery.addEventListener) {
-      darkQuery.addEventListener("change", function () {
-        showState(button);
-      });
-    }
-  });
+  }
 })();

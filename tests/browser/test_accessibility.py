@@ -1,5 +1,6 @@
 """axe-core finds no WCAG 2.2 AA problem on any kind of page, in the light theme,
-in the dark theme the system asks for, and in the dark theme the reader picks."""
+in the dark theme the system asks for, and in the dark theme the reader picks,
+on desktop and (for the page kinds whose layout changes most) on a phone."""
 
 import pytest
 
@@ -110,3 +111,37 @@ def test_dark_theme_chosen_with_the_toggle_is_the_system_dark_palette(browser, s
         context.close()
     assert palettes["light"] == palettes["dark"]
     assert palettes["dark"]["--bg"] != "#ffffff"
+
+
+# The page kinds whose phone layout differs most from the desktop one: the home
+# page has episode, release and cast tables as cards, the others credits and revisions.
+PHONE_PAGES = ("home", "person", "history", "diff")
+
+
+def test_pages_pass_axe_on_a_phone_in_both_themes_with_the_menu_and_the_reading_limit_open(
+    browser, site, axe_script
+):
+    """The phone layout (cards for tables, the lead before the infobox, the folded
+    header) on the page kinds where it differs most, in light and dark, then the
+    home page with its Menu and reading bar open."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    tab = context.new_page()
+    report = []
+    try:
+        for page in [page for page in reader_pages() if page.name in PHONE_PAGES] + [None]:
+            tab.goto(site + (page.url if page else "/"))
+            if page is None:
+                # The open menu lies over the reading bar, so that one is opened directly.
+                tab.locator(".reading-bar").evaluate("details => details.open = true")
+                tab.get_by_text("Menu", exact=True).click()
+                assert tab.locator(".site-menu__nav").get_by_role("link", name="Episodes").is_visible()
+            tab.add_script_tag(path=str(axe_script))
+            for color_scheme in ("light", "dark"):
+                tab.emulate_media(color_scheme=color_scheme)
+                violations = tab.evaluate(AXE_RUN, AXE_TAGS)["violations"]
+                if violations:
+                    name = page.name if page else "home with the menu open"
+                    report.append(f"{name}, {color_scheme}:\n{describe(violations)}")
+    finally:
+        context.close()
+    assert not report, "axe violations on a phone:\n" + "\n".join(report)

@@ -268,32 +268,66 @@ def test_contents_box_links_take_the_keyboard_to_their_section(page, site):
     )
 
 
-def test_infobox_sits_beside_the_text_on_desktop_and_above_it_on_phones(page, site):
+def test_infobox_sits_beside_the_lead_on_desktop_and_after_it_on_phones(page, site):
     character = Character.objects.get(title=MAIN_CHARACTER)
     page.goto(site + character.get_absolute_url())
     infobox, lead = box(page, ".infobox"), box(page, ".lead")
-    assert infobox["x"] > lead["x"] + lead["width"] / 2, "the infobox floats to the right of the lead"
+    assert infobox["x"] > lead["x"] + lead["width"] - 1, "the infobox floats to the right of the lead"
     assert infobox["y"] < lead["y"] + lead["height"], "the infobox starts beside the lead, not below it"
+    body = box(page, ".body p")
+    assert body["width"] > DESKTOP["width"] * 0.8, "the text under the infobox takes the whole width again"
     page.set_viewport_size(PHONE)
     infobox, lead = box(page, ".infobox"), box(page, ".lead")
     assert infobox["width"] > PHONE["width"] * 0.8, "the infobox takes the full width on a phone"
-    assert infobox["y"] + infobox["height"] <= lead["y"] + 1, "the infobox comes before the lead"
+    assert lead["y"] + lead["height"] <= infobox["y"] + 1, "the lead comes before the infobox"
+    assert lead["y"] < PHONE["height"] / 2, "the lead starts in the upper half of the first screen"
 
 
-def test_wide_tables_scroll_sideways_in_a_labelled_region_on_phones(page, site):
-    page.set_viewport_size(PHONE)
+def test_episode_tables_become_cards_on_phones_and_stay_tables_on_desktop(page, site):
+    """Each episode a card on a 360 px phone: number, title, date and summary,
+    each value after its column's name, nothing to scroll sideways."""
+    narrow = {"width": 360, "height": 740}
+    page.set_viewport_size(narrow)
     page.goto(site + "/episodes/")
+    table = page.locator(".episode-table").first
+    assert table.evaluate("table => getComputedStyle(table).display") == "block"
+    header_row = page.locator(".episode-table thead").first.bounding_box()
+    assert header_row["height"] <= 1, "the column names stand in each card instead"
+    card = page.locator(".episode-table tbody tr").first
+    card_box = card.bounding_box()
+    assert card_box["x"] >= 0 and card_box["x"] + card_box["width"] <= narrow["width"]
+    assert card_box["y"] < narrow["height"], "the first episode shows on the first screen"
+    cells = card.evaluate(
+        """row => [...row.children].map(cell => ({
+          label: getComputedStyle(cell, '::before').content,
+          text: cell.innerText.trim(),
+          right: cell.getBoundingClientRect().right,
+        }))"""
+    )
+    assert all(cell["right"] <= narrow["width"] for cell in cells)
+    # What a reader sees in each cell: its label (the ::before content), then its text.
+    shown = [
+        cell["label"].split('"')[1] + cell["text"] if cell["label"] != "none" else cell["text"]
+        for cell in cells
+    ]
+    assert shown[:4] == ["No. overall: 1", "No. in season: 1", "Episode 1", "Released: 3 December 2018"], (
+        shown
+    )
+    assert "Monica Campbell" in shown[4]
+    numbers = card.locator("td.numeric")
+    assert numbers.first.bounding_box()["y"] == numbers.last.bounding_box()["y"], "both numbers on one line"
     region = page.locator(".table-scroll").first
-    assert region.get_attribute("role") == "region"
-    assert region.get_attribute("tabindex") == "0"
-    label = page.locator("#" + region.get_attribute("aria-labelledby")).inner_text()
-    assert label.strip()
     sizes = region.evaluate("element => [element.scrollWidth, element.clientWidth]")
-    assert sizes[0] > sizes[1], "the episode table is wider than a phone and scrolls"
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    region.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function("element => element.scrollLeft > 0", arg=region.element_handle())
+    assert sizes[0] <= sizes[1], "nothing to scroll sideways"
+    assert page.evaluate("document.documentElement.scrollWidth") <= narrow["width"]
+    # Still a table for assistive technology: rows of cells under column headers.
+    assert table.evaluate("table => table.rows[1].cells.length") == 5
+    page.set_viewport_size(DESKTOP)
+    assert table.evaluate("table => getComputedStyle(table).display") == "table"
+    assert page.locator(".episode-table thead").first.bounding_box()["height"] > 20
+    # The labelled region stays for wide tables on narrow desktop windows.
+    assert region.get_attribute("role") == "region"
+    assert page.locator("#" + region.get_attribute("aria-labelledby")).inner_text().strip()
 
 
 def test_printed_pages_leave_out_navigation_search_and_the_theme_toggle(page, site):

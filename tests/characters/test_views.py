@@ -151,8 +151,9 @@ def test_person_page_lists_voice_and_staff_credits_linked(client, james):
     StaffCreditFactory(work=work, person=person, role=StaffRole.DIRECTOR)
     VoiceCreditFactory(character=james, person=person, language=Language.ENGLISH)
     html = client.get(person.get_absolute_url()).content.decode()
-    assert f'<a href="{work.get_absolute_url()}">Hero Mask</a></th><td>Director</td>' in html
-    assert f'<a href="{james.get_absolute_url()}">James Blood</a></th><td>English</td>' in html
+    work_link, james_link = work.get_absolute_url(), james.get_absolute_url()
+    assert f'<a href="{work_link}">Hero Mask</a></th><td data-label="Role">Director</td>' in html
+    assert f'<a href="{james_link}">James Blood</a></th><td data-label="Language">English</td>' in html
 
 
 def test_person_page_query_count_does_not_grow_with_credits(client, james):

@@ -205,7 +205,7 @@ def test_season_page_query_count_does_not_grow_with_its_episodes(client, series)
 
 def test_episode_list_has_a_table_per_season(client, series):
     html = client.get(reverse("episodes:list")).content.decode()
-    assert html.count('<table class="data-table episode-table">') == 2
+    assert html.count('<table class="data-table card-table episode-table">') == 2
     for episode in series["episodes"]:
         assert f'href="{episode.get_absolute_url()}"' in html
 

@@ -217,11 +217,11 @@ def test_history_lists_revisions_newest_first_with_compare_choices(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("Add a word") < html.index("First version")
-    assert "<td>bob</td>" in html and "<td>alice</td>" in html
+    assert '<td data-label="By">bob</td>' in html and '<td data-label="By">alice</td>' in html
     assert 'name="from" value="1" id="from-1" aria-label="Compare from revision 1" checked' in html
     assert 'name="to" value="2" id="to-2" aria-label="Compare to revision 2" checked' in html
     assert f'action="{reverse("wiki:diff", args=[character.pk])}"' in html
-    assert '<td class="numeric">+6</td>' in html
+    assert '<td class="numeric" data-label="Change">+6</td>' in html
     assert "Revert to this revision" not in html
 
 
@@ -242,7 +242,7 @@ def test_history_of_a_page_never_edited_shows_its_unrecorded_version(client):
     html = client.get(reverse("wiki:history", args=[character.pk])).content.decode()
 
     assert UNRECORDED_SUMMARY in html
-    assert '<td class="numeric">12</td>' in html
+    assert '<td class="numeric" data-label="Size">12</td>' in html
 
 
 def test_diff_highlights_the_words_that_changed(client):

@@ -51,7 +51,7 @@ def test_recent_changes_lists_edits_to_every_kind_of_page_newest_first(client, e
     assert f'<a href="{diff_url}?from=1&amp;to=2">diff</a>' in html
     assert f'<a href="{diff_url}?from=0&amp;to=1">new page</a>' in html
     assert f'<a href="{reverse("wiki:history", args=[episode.pk])}">history</a>' in html
-    assert '<td class="numeric">+13</td>' in html
+    assert '<td class="numeric" data-label="Change">+13</td>' in html
 
 
 def test_recent_changes_takes_the_same_queries_however_many_edits_it_lists(
