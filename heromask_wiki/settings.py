@@ -5,6 +5,7 @@ environment here, once; there are no per-environment settings files.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,17 +44,28 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
     # The wiki engine, then the content that stands on it.
     "wiki",
     "articles",
     "characters",
     "episodes",
+    # The read-only JSON API over all of them; ninja brings the static files of its docs page.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "heromask_wiki.middleware.SecurityHeadersMiddleware",
+    # /api/: read-only (405 for writes, HEAD as GET), open to other origins, JSON errors.
+    "api.middleware.ReadOnlyCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip, but only what carries no secret (BREACH); outside the page cache,
+    # which so keeps pages uncompressed, and outside everything that sets cookies.
+    "heromask_wiki.middleware.PublicPageGZipMiddleware",
+    # A query parameter given twice is a 400 before anything reads it.
+    "wiki.params.SingleValuedParametersMiddleware",
     # Outside the page cache, whose key includes the reader's limit.
     "wiki.reading.ReadingLimitMiddleware",
     # Outside sessions, CSRF and auth, so a cached page is served without
@@ -65,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "heromask_wiki.urls"
@@ -112,7 +126,8 @@ CACHE_IS_SHARED = CACHE_URL.startswith(("redis://", "rediss://"))
 if CACHE_IS_SHARED:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A stopped Redis is an empty cache, not an error: pages come from the database.
+            "BACKEND": "heromask_wiki.redis_cache.FailSoftRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "heromask"),
         }
@@ -148,6 +163,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Signing in (the admin). django-axes counts failed sign-ins per account and,
+# separately, per address; either reaching the limit is locked out until the
+# cool-off has passed since its latest failure (a failure meanwhile starts it again).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15"))
+if AXES_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be positive whole numbers."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_CALLABLE = "heromask_wiki.logins.lockout_response"
+# Lock-outs are lifted from the shell (manage.py axes_reset_username NAME,
+# axes_reset_ip ADDRESS), so the admin stays the editors' and nothing else.
+AXES_ENABLE_ADMIN = False
+# The client's address is the connection's own unless the proxies in front of
+# the site are trusted to name it in a header: a header a client sends itself
+# would let it guess from a new "address" every time. DJANGO_PROXY_COUNT proxies
+# each append the address they were reached from, so the client's is that many
+# places from the right, whatever a client put before it.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+if CLIENT_IP_HEADER:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_"), "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1")) - 1
+    if AXES_IPWARE_PROXY_COUNT < 0:
+        raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 1 or more.")
+    # Not strict: a longer chain (addresses a client made up, then the proxies') is still read.
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -203,6 +255,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 WIKI_SITE_NAME = "Hero Mask Wiki"
 WIKI_HOME_PAGE = ("work", os.environ.get("WIKI_MAIN_WORK_SLUG", "hero-mask"))
 WIKI_NEW_PAGE_KIND = "article"
+# Query parameters an address may repeat (?show=lead-1&show=body-2); any other
+# given twice is refused with a 400 (wiki.params.SingleValuedParametersMiddleware).
+WIKI_MULTI_VALUED_PARAMETERS = ["show"]
 # The points of the story a reader can stop at (wiki.reading).
 WIKI_TIMELINE = "episodes.Episode"
 # The one source text the encyclopedia is written from; pages cite its sentences (wiki.sources).

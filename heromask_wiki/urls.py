@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from api.api import api
 from heromask_wiki.sitemaps import sitemaps
 from wiki.urls import page_kind_urls
 from wiki.views import HomePageView
@@ -18,6 +19,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/v1/", api.urls),
     path("", include("wiki.urls")),
     # Before the pages of each kind, so that a fixed address such as
     # /episodes/timeline/ is not read as the episode with the slug "timeline".
@@ -30,3 +32,5 @@ urlpatterns = [
 handler400 = "wiki.views.bad_request"
 handler403 = "wiki.views.permission_denied"
 handler404 = "wiki.views.page_not_found"
+# 503 while the database cannot be reached, else the 500 page.
+handler500 = "wiki.unavailable.server_error"
