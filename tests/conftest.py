@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 FIXTURES = sorted(str(path) for path in (Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
@@ -19,9 +19,23 @@ def _clear_cache():
 
 
 @pytest.fixture
-def content(db):
-    """The real encyclopedia content, loaded from fixtures/ as `make run` loads it."""
-    call_command("loaddata", *FIXTURES, verbosity=0)
+def content(request, db):
+    """The real encyclopedia content, loaded from fixtures/ as `make run` loads it
+    (once for the module, if the module uses ``content_of_the_module``)."""
+    if "content_of_the_module" not in request.fixturenames:
+        call_command("loaddata", *FIXTURES, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def content_of_the_module(django_db_setup, django_db_blocker):
+    """The real content, loaded once for a module every test of which reads it
+    (``pytestmark = pytest.mark.usefixtures("content_of_the_module")``): each
+    test runs in a savepoint of this transaction, undone after it, and the load
+    itself is undone after the module. Loading takes seconds; tests, milliseconds."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", *FIXTURES, verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 def queries_for(client, url):

@@ -15,7 +15,8 @@ from tests.conftest import FIXTURES
 from wiki import markup, reading
 from wiki.models import Category, Page, TitleResolver
 
-pytestmark = pytest.mark.django_db
+# Every test reads the real content, loaded once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_of_the_module")]
 
 # Every limit a reader can set, in story order: not started, the 24 episodes, everything.
 LIMITS = ["start", *(f"s1e{n}" for n in range(1, 16)), *(f"s2e{n}" for n in range(1, 10)), "all"]

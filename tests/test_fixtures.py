@@ -20,6 +20,10 @@ from tests.conftest import FIXTURES
 from wiki import sources
 from wiki.models import Alias, Category, Generation, Page, PageLink, Reference
 
+# Every test reads the real content, loaded once for the module (loading into an
+# empty database: tests/test_fixture_loading.py).
+pytestmark = pytest.mark.usefixtures("content_of_the_module")
+
 WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
 CITATION = re.compile(r"\[\^([^\]\s]+)\]")
 CONTENT_APPS = ("wiki", "articles", "characters", "episodes")
@@ -110,17 +114,6 @@ def all_texts():
 
 
 # Loading
-
-
-@pytest.mark.django_db
-def test_fixtures_load_into_an_empty_database():
-    assert sum(row_counts().values()) == 0
-
-    call_command("loaddata", *FIXTURES, verbosity=0)
-
-    assert Page.objects.count() == 79
-    assert Episode.objects.count() == 24
-    assert Character.objects.count() == 20
 
 
 def test_loading_the_fixtures_a_second_time_changes_nothing(content):
@@ -540,13 +533,3 @@ def test_a_missing_foreign_key_is_refused_and_the_database_is_unchanged(content,
 
     assert "9999" in str(error.value)
     assert snapshot() == before
-
-
-def test_one_broken_fixture_stops_the_whole_load(db, fixture_file):
-    rows = [{"model": "episodes.appearance", "pk": 9999, "fields": {"episode": 101, "character": 9999}}]
-    broken = fixture_file("zz_dangling.json", json.dumps(rows))
-
-    with pytest.raises(IntegrityError):
-        call_command("loaddata", *FIXTURES, broken, verbosity=0)
-
-    assert sum(row_counts().values()) == 0

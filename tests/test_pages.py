@@ -10,7 +10,8 @@ from characters.models import Character, Person
 from episodes.models import Episode
 from wiki.models import Category, Page
 
-pytestmark = pytest.mark.django_db
+# Every test reads the real content, loaded once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_of_the_module")]
 
 INDEXES = [
     "home",

@@ -16,7 +16,8 @@ from tests.conftest import FIXTURES
 from wiki import markup, sources
 from wiki.models import Page
 
-pytestmark = pytest.mark.django_db
+# Every test reads the real content, loaded once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_of_the_module")]
 
 CITATION = re.compile(r"\[\^([^\]\s]+)\]")
 WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")

@@ -10,13 +10,15 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import FIXTURES
 from wiki import markup, reading
 from wiki.models import Alias, Category, Page, TitleResolver
+
+# Every test reads the real content, loaded once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_of_the_module")]
 
 # Attribute values a reader sees or a program reads as the page's text.
 READABLE_ATTRIBUTES = {"title", "alt", "content", "aria-label", "label", "placeholder", "value"}
@@ -151,9 +153,14 @@ def readable(response, url):
     return ReadableText.of(body)
 
 
-@pytest.fixture
-def content(db):
-    call_command("loaddata", *FIXTURES, verbosity=0)
+def crawled_limits():
+    """Every limit below "everything" on SQLite. On PostgreSQL, whose own part in
+    this is search (every other query is the same ORM query), every third limit
+    and the last one (the CI time budget)."""
+    below_everything = limits()[:-1]
+    if connection.vendor == "sqlite":
+        return below_everything
+    return sorted({*below_everything[::3], below_everything[-1]}, key=below_everything.index)
 
 
 def limits():
@@ -172,7 +179,7 @@ def test_no_page_shows_anything_revealed_after_the_limit(content):
     hidden_per_limit = {}
     started = time.perf_counter()
     urls = reader_urls()
-    for code in limits()[:-1]:
+    for code in crawled_limits():
         limit = reading.parse(code)
         facts = hidden_facts(limit.position)
         hidden_per_limit[code] = len(facts)
@@ -193,8 +200,8 @@ def test_no_page_shows_anything_revealed_after_the_limit(content):
         assert not leaks, f"at {code}: {leaks[:10]}"
         pages_crawled[code] = crawled
     print(
-        f"\nReading limits: {sum(pages_crawled.values())} responses crawled at 25 limits in "
-        f"{time.perf_counter() - started:.0f} s; per limit: {pages_crawled}; "
+        f"\nReading limits: {sum(pages_crawled.values())} responses crawled at {len(pages_crawled)} limits "
+        f"in {time.perf_counter() - started:.0f} s; per limit: {pages_crawled}; "
         f"hidden facts per limit: {hidden_per_limit}"
     )
 

@@ -113,6 +113,8 @@ PARAMETERS = {
     # Free text: searched for, matched against aliases, or checked as an address.
     "q": Parameter("vqword", strict=False),
     "fulltext": Parameter("1", strict=False),
+    # Search for the words as typed, without correcting them.
+    "exact": Parameter("1", strict=False),
     "redirectfrom": Parameter("Zz", strict=False),
     "next": Parameter("/", strict=False),
 }

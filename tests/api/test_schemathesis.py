@@ -6,7 +6,8 @@ describes (status code, content type, headers and body)."""
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 
 from tests.api.test_endpoints import build_story
@@ -24,11 +25,19 @@ def module_story(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def api_schema(module_story, db):
-    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
-    loaded.config.generation.update(
-        modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
-    )
-    return loaded
+    # As Django's test client does: a request must not close the connection that
+    # holds the test's transaction (PostgreSQL would then find it closed).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+        loaded.config.generation.update(
+            modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+        )
+        yield loaded
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

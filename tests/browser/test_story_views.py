@@ -25,7 +25,9 @@ def story_pages():
 
 # Every element of the page that reaches past the right edge of the screen and
 # is not inside a scroll region that is labelled and focusable.
+# What a reader sees past the right edge (not what a folded menu holds, which is not shown).
 OVERFLOWING = """() => [...document.body.querySelectorAll('*')].filter(element => {
+    if (!element.checkVisibility()) return false;
     const region = element.closest('[role=region][tabindex="0"][aria-labelledby]');
     if (region && region !== element) return false;
     return element.getBoundingClientRect().right > window.innerWidth + 0.5;

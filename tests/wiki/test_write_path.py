@@ -63,7 +63,7 @@ def test_a_save_from_the_shell_shows_in_the_pages_history_with_its_summary(clien
 
     rows, html = history_rows(client, page)
     assert rows == [(2, "Fixed from the shell"), (1, "Created the page")]
-    assert "<td>Fixed from the shell</td>" in html
+    assert '<td data-label="Summary">Fixed from the shell</td>' in html
     assert Character.objects.get(pk=page.pk).version == 2
     assert Revision.objects.latest_of(page).lead == "An informant of the SSC."
 
