@@ -1,7 +1,16 @@
 """SQLite under concurrent readers and writers: no "database is locked", no lost
 write. A shorter run of bench/concurrency.py (which runs for a minute)."""
 
+import os
+
+import pytest
+
 from bench.concurrency import hammer, prepare_site
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="Serves a SQLite file of its own: runs once per CI run, in the SQLite run.",
+)
 
 
 def test_eight_readers_and_two_writers_on_sqlite_lose_nothing_and_never_fail(tmp_path):
