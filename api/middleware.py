@@ -17,7 +17,7 @@ from functools import cache
 from django.http import HttpResponse
 from django.urls import reverse
 
-from wiki.reading import describe
+from wiki import params
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Headers a reader's script may send: those of conditional requests.
@@ -63,11 +63,9 @@ class ReadOnlyCorsMiddleware:
             response.headers["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
             response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
             return response
-        for name, values in request.GET.lists():
-            if len(values) > 1:
-                return json_response(
-                    400, f"The “{describe(name)}” in the address is given {len(values)} times: give it once."
-                )
+        problem = params.repeated(request.GET)
+        if problem is not None:
+            return json_response(400, problem.problem)
         if method == "HEAD":
             # The same answer as GET, cached as GET, without its body.
             request.method = "GET"

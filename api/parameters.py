@@ -14,8 +14,6 @@ from ninja.params.models import Query as NinjaQuery
 from ninja.params.models import QueryModel
 from pydantic import BeforeValidator, Field
 
-from wiki.params import BadParameter
-
 MAX_PAGE_NUMBER = 1_000_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -39,20 +37,12 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=SLUG_
 
 
 class _DeclaredParameters(QueryModel):
-    """The query parameters of one operation: only those it declares, each given at most once."""
+    """The query parameters of one operation: only those it declares (one value
+    each: ``api.middleware`` refuses a parameter given twice before this runs)."""
 
     @classmethod
     def get_request_data(cls, request, api, path_params):
-        data = {}
-        for name in cls.__ninja_flatten_map__:
-            values = request.GET.getlist(name)
-            if len(values) > 1:
-                raise BadParameter(
-                    name, f"The “{name}” in the address is given {len(values)} times: give it once."
-                )
-            if values:
-                data[name] = values[0]
-        return data
+        return {name: request.GET[name] for name in cls.__ninja_flatten_map__ if name in request.GET}
 
 
 class Query(NinjaQuery):

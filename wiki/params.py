@@ -124,11 +124,20 @@ class SingleValuedParametersMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith(admin_prefix()):
-            for name, values in request.GET.lists():
-                if len(values) > 1 and name not in self.multi_valued:
-                    given = f"is given {len(values)} times: give it once"
-                    raise BadParameter(name, f"The “{describe(name)}” in the address {given}.")
+            problem = repeated(request.GET, allowed=self.multi_valued)
+            if problem is not None:
+                raise problem
         return self.get_response(request)
+
+
+def repeated(query, allowed=frozenset()):
+    """A ``BadParameter`` for the first parameter of ``query`` (a ``QueryDict``)
+    given more than once, other than those ``allowed``; None if there is none."""
+    for name, values in query.lists():
+        if len(values) > 1 and name not in allowed:
+            given = f"is given {len(values)} times: give it once"
+            return BadParameter(name, f"The “{describe(name)}” in the address {given}.")
+    return None
 
 
 @cache
