@@ -1,5 +1,6 @@
 """Shared test fixtures."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,16 @@ def content_of_the_module(django_db_setup, django_db_blocker):
     (``pytestmark = pytest.mark.usefixtures("content_of_the_module")``): each
     test runs in a savepoint of this transaction, undone after it, and the load
     itself is undone after the module. Loading takes seconds; tests, milliseconds."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with kept_for_the_module(django_db_blocker):
         call_command("loaddata", *FIXTURES, verbosity=0)
+        yield
+
+
+@contextmanager
+def kept_for_the_module(django_db_blocker):
+    """For a module-scoped fixture: rows written inside stay while the module's
+    tests run (each in a savepoint of this transaction) and are undone after."""
+    with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
 

@@ -6,25 +6,20 @@ conditional requests, CORS, the page cache and query counts (the real content:
 import json
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from characters.models import Character, Language, Role
+from characters.models import Character, Role
 from tests.factories import (
     AppearanceFactory,
     ArticleFactory,
     CategoryFactory,
     CharacterFactory,
-    CharacterRelationshipFactory,
-    MembershipFactory,
     OrganizationFactory,
-    PersonFactory,
-    ReleaseFactory,
     StaffCreditFactory,
     VoiceCreditFactory,
-    WorkCompanyFactory,
     make_series,
 )
 from wiki import reading
@@ -43,50 +38,6 @@ def get(client, url, status=200, **extra):
 def api(name, *args, **query):
     url = reverse(f"api:{name}", args=args)
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
-
-
-def build_story():
-    """Two seasons (3 + 2 episodes), characters met at different points, and every kind of row."""
-    episodes = make_series()
-    work = episodes[0].season.work
-    hero = CharacterFactory(title="Hero Person", slug="hero-person", role=Role.MAIN, occupation="Detective")
-    late = CharacterFactory(title="Late Comer", slug="late-comer", role=Role.ANTAGONIST, revealed_at=4)
-    agency = OrganizationFactory(title="The Agency", slug="the-agency", organization_type="Police division")
-    studio = OrganizationFactory(title="Studio Z", slug="studio-z", sphere="real")
-    actor = PersonFactory(title="Voice One", slug="voice-one")
-    english = PersonFactory(title="Voice Two", slug="voice-two")
-    director = PersonFactory(title="Direct Or", slug="direct-or")
-    AppearanceFactory(episode=episodes[0], character=hero)
-    AppearanceFactory(episode=episodes[3], character=hero)
-    AppearanceFactory(episode=episodes[3], character=late, kind="mentioned")
-    MembershipFactory(character=hero, organization=agency)
-    CharacterRelationshipFactory(character=hero, related_character=late, description="rival", revealed_at=4)
-    VoiceCreditFactory(character=hero, person=actor, language=Language.JAPANESE)
-    VoiceCreditFactory(character=hero, person=english, language=Language.ENGLISH)
-    VoiceCreditFactory(character=late, person=actor, language=Language.JAPANESE)
-    StaffCreditFactory(work=work, person=director)
-    WorkCompanyFactory(work=work, organization=studio)
-    ReleaseFactory(work=work, season=episodes[0].season, organization=studio)
-    category = CategoryFactory(name="Heroes", slug="heroes")
-    hero.categories.add(category)
-    late.categories.add(CategoryFactory(name="Villains", slug="villains"))
-    ArticleFactory(title="About", slug="about")
-    return {"episodes": episodes, "work": work, "hero": hero, "late": late, "agency": agency}
-
-
-@pytest.fixture(scope="module")
-def module_story(django_db_setup, django_db_blocker):
-    """The story, made once for the module; each test's own changes roll back to it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_story()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def story(module_story, db):
-    for row in (module_story["hero"], module_story["late"]):
-        row.refresh_from_db()
-    return module_story
 
 
 # Every operation -------------------------------------------------------------------------

@@ -3,32 +3,17 @@ voice credits with their language, and nothing revealed after the reader's
 limit in any answer."""
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from tests.api.test_endpoints import LISTS, api, get
-from tests.conftest import FIXTURES
 from tests.test_reading_limits import ReadableText, hidden_facts
 from wiki import reading
 from wiki.models import Category, Page
 
-pytestmark = pytest.mark.django_db
+# Every test reads the real content, loaded once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_of_the_module")]
 
 
-@pytest.fixture(scope="module")
-def module_content(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", *FIXTURES, verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def real(module_content, db):
-    return None
-
-
-def test_james_blood_is_voiced_by_yasuyuki_kase_in_japanese_and_greg_chun_in_english(client, real):
+def test_james_blood_is_voiced_by_yasuyuki_kase_in_japanese_and_greg_chun_in_english(client):
     data = get(client, api("character", "james-blood"))
     assert {(voice["person"]["title"], voice["language_label"]) for voice in data["voice_cast"]} == {
         ("Yasuyuki Kase", "Japanese"),
@@ -61,7 +46,7 @@ def api_addresses():
     return urls
 
 
-def test_the_api_shows_nothing_revealed_after_the_limit(client, real):
+def test_the_api_shows_nothing_revealed_after_the_limit(client):
     urls = api_addresses()
     for code in ("start", "s1e8", "s2e3"):
         facts = hidden_facts(reading.parse(code).position)

@@ -7,20 +7,11 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-
-from tests.api.test_endpoints import build_story
 
 pytestmark = pytest.mark.django_db
 EXAMPLES_PER_OPERATION = 8
-
-
-@pytest.fixture(scope="module")
-def module_story(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_story()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
