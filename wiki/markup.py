@@ -48,6 +48,7 @@ table puts them side by side, so there a wiki link to a page linked in an
 earlier row shows as its label.
 """
 
+import contextlib
 import functools
 import hashlib
 import html as html_module
@@ -183,9 +184,7 @@ def prerender(pages, resolver, fields=("lead",), limit=None, slot=None):
     pages = list(pages)
     # A body's citation marks are numbered on from its lead's.
     stages = ("lead", "body") if "body" in fields else ("lead",)
-    batch = resolver.batch(
-        title for page in pages for field in stages for title in _written_titles(getattr(page, field))
-    )
+    batch = batch_resolver(resolver, (getattr(page, field) for page in pages for field in stages))
     for field in stages:
         todo = [page for page in pages if field not in slot(page)]
         cite_after = {id(page): slot(page)["lead"].citations if field == "body" else () for page in todo}
@@ -224,9 +223,7 @@ def prerender_tables(tables, resolver, limit=None, slot=None, host=None, field="
     keys = [_table_cache_key(table, resolver, limit, host, field) for table in tables]
     cached = cache.get_many({key for key in keys if key})
     todo = [table for table, key in zip(tables, keys, strict=True) if key and key not in cached]
-    batch = resolver.batch(
-        title for table in todo for page in table for title in _written_titles(getattr(page, field))
-    )
+    batch = batch_resolver(resolver, (getattr(page, field) for table in todo for page in table))
     rendered = {}
     for table, key in zip(tables, keys, strict=True):
         if not key:
@@ -299,6 +296,11 @@ def _escaped_chars():
     return frozenset(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS).ESCAPED_CHARS)
 
 
+def batch_resolver(resolver, texts):
+    """A resolver that answers every wiki link of ``texts`` with one query."""
+    return resolver.batch(title for text in texts for title in _written_titles(text))
+
+
 def _written_titles(text):
     """The targets of the wiki links in ``text``, read from the source as the
     wiki-link pattern will read them, with and without Markdown's backslash
@@ -314,7 +316,9 @@ def _written_titles(text):
             yield written.partition("|")[0]
 
 
-def _render(text, page_pk, cite_after, resolver, field="text", limit=None, already_linked=frozenset()):
+def _prepare(text, page_pk, cite_after, resolver, field, limit, already_linked=frozenset()):
+    """(text for Markdown, its editorial and passage stand-ins, the render's
+    state, a Markdown instance that collects into that state)."""
     state = _RenderState(page_pk=page_pk, cite_after=cite_after, resolver=resolver, limit=limit)
     state.already_linked = already_linked
     # Editorial markers first: an inline one may hold a whole reveal passage,
@@ -327,6 +331,13 @@ def _render(text, page_pk, cite_after, resolver, field="text", limit=None, alrea
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
         output_format="html",
     )
+    return text, editorial, notices, state, md
+
+
+def _render(text, page_pk, cite_after, resolver, field="text", limit=None, already_linked=frozenset()):
+    text, editorial, notices, state, md = _prepare(
+        text, page_pk, cite_after, resolver, field, limit, already_linked
+    )
     html = editorial.insert(notices.insert(_cleaner().clean(md.convert(text))))
     return (
         html,
@@ -337,6 +348,30 @@ def _render(text, page_pk, cite_after, resolver, field="text", limit=None, alrea
         tuple(state.withheld.items()),
         frozenset(state.linked),
     )
+
+
+class _LinksFound(Exception):
+    pass
+
+
+class _StopAfterLinks(Treeprocessor):
+    def run(self, root):
+        raise _LinksFound
+
+
+def links_in(text, page_pk, resolver, field="text", limit=None):
+    """The links a rendering of ``text`` at ``limit`` has (``Rendering.links``),
+    found as ``render`` finds them, but without making and sanitising the HTML
+    (most of a rendering's cost): what the link table needs at each point of
+    the story where a page's text changes."""
+    if not text:
+        return ()
+    text, _, _, state, md = _prepare(text, page_pk, (), resolver, field, limit)
+    # Right after the wiki links are resolved and the names linked.
+    md.treeprocessors.register(_StopAfterLinks(md), "stop_after_links", 11)
+    with contextlib.suppress(_LinksFound):
+        md.convert(text)
+    return tuple(state.links)
 
 
 def _plain(html):

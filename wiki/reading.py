@@ -130,14 +130,13 @@ def everything():
 class Timeline:
     """The points of the story, read once per content generation."""
 
-    _cached = (None, None)
+    # (generation, points, {code: point}, {position: point})
+    _cached = (None, (), {}, {})
 
     @classmethod
-    def points(cls):
-        """``START`` and every point of the story, in order."""
+    def _read(cls):
         generation = apps.get_model("wiki", "Generation").objects.current().content
-        cached_generation, points = cls._cached
-        if cached_generation != generation:
+        if cls._cached[0] != generation:
             # Once per edit for all processes: the shared cache keeps what the first one read.
             key = f"wiki:timeline:{generation}"
             rows = cache.get(key)
@@ -145,16 +144,26 @@ class Timeline:
                 rows = [tuple(point) for point in _timeline_model().objects.timeline()]
                 cache.set(key, rows)
             points = (START, *(Point(*row) for row in rows))
-            cls._cached = (generation, points)
-        return points
+            cls._cached = (
+                generation,
+                points,
+                {point.code: point for point in points},
+                {point.position: point for point in points},
+            )
+        return cls._cached
+
+    @classmethod
+    def points(cls):
+        """``START`` and every point of the story, in order."""
+        return cls._read()[1]
 
     @classmethod
     def by_code(cls):
-        return {point.code: point for point in cls.points()}
+        return cls._read()[2]
 
     @classmethod
     def by_position(cls):
-        return {point.position: point for point in cls.points()}
+        return cls._read()[3]
 
     @classmethod
     def label(cls, position):

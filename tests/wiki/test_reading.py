@@ -287,3 +287,45 @@ def test_a_page_cannot_take_the_address_of_a_fixed_page_of_the_site(series):
     assert "/episodes/timeline/ is already a page of the site" in str(error.value)
     episode.slug = "a-fine-slug"
     episode.full_clean()
+
+
+# What the link table is built from: a text's links at each point of the
+# story, found without rendering the HTML, are those its rendering has.
+_LINKED_PIECES = st.sampled_from(
+    [
+        "[[James Blood]]",
+        "[[James Blood|the detective]]",
+        "[[Grimm]]",
+        "Sarah Sinclair",
+        "Gary Evans",
+        "`Sarah Sinclair`",
+        "## Gary Evans\n\n",
+        "<a>James Blood</a>",
+        "\n\n| a | [[Grimm]] |\n|---|---|\n| Sarah Sinclair | b |\n\n",
+        "{{reveal s1e2|Gary Evans}}",
+        "{{reveal s2e1|[[Grimm]] and Sarah Sinclair}}",
+        "\n\n{{reveal s1e3}}\nSarah Sinclair [[James Blood]]\n{{/reveal}}\n\n",
+        "{{editorial|Gary Evans}}",
+        "plain words",
+        " ",
+        "\n\n",
+    ]
+)
+
+
+@pytest.fixture
+def named(series):
+    CharacterFactory(title="James Blood")
+    CharacterFactory(title="Sarah Sinclair")
+    CharacterFactory(title="Gary Evans", revealed_at=4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_LINKED_PIECES, max_size=12))
+def test_the_links_found_without_rendering_are_the_renderings_links(named, pieces):
+    text = "".join(pieces)
+    resolver = TitleResolver()
+    for position in (None, 0, 2, 3, 4):
+        limit = reading.EVERYTHING if position is None else reading.limit_at(position)
+        rendered = markup.render(text, resolver=resolver, field="body", limit=limit).links
+        assert markup.links_in(text, None, resolver, "body", limit) == rendered, (text, position)

@@ -93,17 +93,19 @@ class GenerationManager(models.Manager):
             holder[0] = None
 
     def remember_during(self):
-        """A context for one request: ``current()`` is read at most once in it
-        (again after a change made in the request itself)."""
+        """A context for one request or edit: ``current()`` is read at most
+        once in it (again after a change made in it). Inside another such
+        context, it is that one."""
         return _Remembering()
 
 
 class _Remembering:
     def __enter__(self):
-        self.token = _remembered.set([None])
+        self.token = _remembered.set([None]) if _remembered.get() is None else None
 
     def __exit__(self, *exc_info):
-        _remembered.reset(self.token)
+        if self.token is not None:
+            _remembered.reset(self.token)
 
 
 class Generation(models.Model):

@@ -238,13 +238,15 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
                 rows += search_index.page_rows(page, names)
             return ids, rows
 
-    def update_search_index(self):
+    def update_search_index(self, timeline_changed=None):
         """Write these pages' index rows. Other pages' rows can depend on
         them, and are written again too: a page whose names or first point
         in the story changed changes what the pages naming it (by its old or
         new names) hide, since a name the reader has not met yet reads
         "[not met yet]"; and a point of the story (an episode) may have
-        moved, which moves every passage revealed at it."""
+        moved, which moves every passage revealed at it. ``timeline_changed``
+        says whether the points of the story moved; None: they may have, if
+        these pages are of the timeline's kind."""
         with reading.everything():
             ids, rows = self.search_rows()
             before = search_index.indexed_names(ids)
@@ -260,8 +262,12 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
             if changed:
                 linking = PageLink.objects.filter(target_id__in=changed).values("source_id")
                 others |= Q(pk__in=linking) | Q(pk__in=Page.objects.mentioning(names))
-            timeline = apps.get_model(settings.WIKI_TIMELINE)
-            if issubclass(timeline, Page) and self.filter(kind=timeline.page_kind()).exists():
+            if timeline_changed is None:
+                timeline = apps.get_model(settings.WIKI_TIMELINE)
+                timeline_changed = (
+                    issubclass(timeline, Page) and self.filter(kind=timeline.page_kind()).exists()
+                )
+            if timeline_changed:
                 others |= Q(lead__icontains="{{reveal") | Q(body__icontains="{{reveal")
             if others:
                 other_ids, other_rows = Page.objects.filter(others).exclude(pk__in=ids).search_rows()
@@ -367,13 +373,19 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
            rendering is keyed by them;
         6. the link table is read from the page's text, and, if names changed,
            from the texts of the pages that mention the old or new name;
-        7. the page's search index entry is written.
+        7. the page's search index entry is written, and, if the page is a
+           point of the story that moved, those of the pages with passages
+           revealed later in the story.
         """
         adding = self._state.adding
         if type(self) is not Page:
             self.kind = self.page_kind()
         self.forget_renderings()
-        with transaction.atomic():
+        # Saving a point of the story (an episode) may move it, and with it every passage revealed there.
+        on_timeline = type(self) is apps.get_model(settings.WIKI_TIMELINE)
+        # Every point of the story a passage names asks for the generation: read it once.
+        with transaction.atomic(), Generation.objects.remember_during():
+            points_before = reading.Timeline.points() if on_timeline else None
             names_before = None
             if not adding:
                 names_before = self.claim_version(loaded_version)
@@ -387,7 +399,9 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
             if names_changed:
                 Page.objects.exclude(pk=self.pk).mentioning({*(names_before or ()), self.title}).sync_links()
             self.sync_links()
-            Page.objects.filter(pk=self.pk).update_search_index()
+            Page.objects.filter(pk=self.pk).update_search_index(
+                timeline_changed=on_timeline and reading.Timeline.points() != points_before
+            )
 
     save.alters_data = True
 

@@ -209,15 +209,25 @@ class PageTextMixin:
         sees it (``revealed_at``: None if from the premise)."""
         resolver = resolver or TitleResolver()
         with reading.everything():
-            links = self._links_at(reading.EVERYTHING, resolver)
+            # Rendered whole, as a reader at "everything" will want it next.
+            renderings = {}
+            markup.prerender(
+                [self], resolver, fields=("lead", "body"), limit=reading.EVERYTHING, slot=lambda _: renderings
+            )
+            links = _links_by_key((*renderings["lead"].links, *renderings["body"].links))
         revealed = {}
         positions = markup.passage_positions(self.lead, resolver) | markup.passage_positions(
             self.body, resolver
         )
         if positions:
+            batch = markup.batch_resolver(resolver, (self.lead, self.body))
             for position in sorted({0, *positions}):
                 level = reading.Limit(position, f"p{position}", "")
-                for key in self._links_at(level, resolver):
+                found = (
+                    *markup.links_in(self.lead, self.pk, batch, "lead", level),
+                    *markup.links_in(self.body, self.pk, batch, "body", level),
+                )
+                for key in _links_by_key(found):
                     revealed.setdefault(key, position or None)
         page = self.specific
         text_revealed_at = page.text_revealed_at()
@@ -228,19 +238,6 @@ class PageTextMixin:
                 position = max(position or 0, text_revealed_at)
             rows.append(PageLink(source_id=self.pk, target_id=pk, target_title=title, revealed_at=position))
         return rows
-
-    def _links_at(self, limit, resolver):
-        """``{lowercased title: (title as written, page pk or None)}`` of the links
-        in the lead and body as a reader at ``limit`` has them."""
-        renderings = {}
-        markup.prerender([self], resolver, fields=("lead", "body"), limit=limit, slot=lambda page: renderings)
-        links = {}
-        for title, pk in (*renderings["lead"].links, *renderings["body"].links):
-            title = title[: titles.TITLE_MAX_LENGTH]
-            key = title.lower()
-            if key not in links or links[key][1] is None:
-                links[key] = (title, pk)
-        return links
 
     def sync_links(self):
         """Make the page's rows in the link table say what its text links to now."""
@@ -259,6 +256,18 @@ class PageTextMixin:
         if stale:
             PageLink.objects.filter(pk__in=stale).delete()
         PageLink.objects.bulk_create(wanted.values())
+
+
+def _links_by_key(links):
+    """``{lowercased title: (title as written, page pk or None)}`` of a
+    rendering's links, a link to a page winning over a red link."""
+    by_key = {}
+    for title, pk in links:
+        title = title[: titles.TITLE_MAX_LENGTH]
+        key = title.lower()
+        if key not in by_key or by_key[key][1] is None:
+            by_key[key] = (title, pk)
+    return by_key
 
 
 class CitedSource:
