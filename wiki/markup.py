@@ -317,8 +317,8 @@ def _written_titles(text):
 
 
 def _prepare(text, page_pk, cite_after, resolver, field, limit, already_linked=frozenset()):
-    """(text for Markdown, its editorial and passage stand-ins, the render's
-    state, a Markdown instance that collects into that state)."""
+    """(text for Markdown, its editorial and passage stand-ins, the state a
+    rendering of it collects)."""
     state = _RenderState(page_pk=page_pk, cite_after=cite_after, resolver=resolver, limit=limit)
     state.already_linked = already_linked
     # Editorial markers first: an inline one may hold a whole reveal passage,
@@ -326,24 +326,21 @@ def _prepare(text, page_pk, cite_after, resolver, field, limit, already_linked=f
     text, editorial = _Editorial().apply(text)
     text, notices = _Passages(resolver, field, limit).apply(text)
     state.hidden_passages = notices.hidden
-    md = markdown.Markdown(
-        extensions=[*MARKDOWN_EXTENSIONS, _WikiExtension(state)],
-        extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
-        output_format="html",
-    )
-    return text, editorial, notices, state, md
+    return text, editorial, notices, state
 
 
 def _render(text, page_pk, cite_after, resolver, field="text", limit=None, already_linked=frozenset()):
-    text, editorial, notices, state, md = _prepare(
+    text, editorial, notices, state = _prepare(
         text, page_pk, cite_after, resolver, field, limit, already_linked
     )
-    html = editorial.insert(notices.insert(_cleaner().clean(md.convert(text))))
+    with _markdown(state) as md:
+        html = editorial.insert(notices.insert(_cleaner().clean(md.convert(text))))
+        toc_tokens = md.toc_tokens
     return (
         html,
         tuple(state.citations),
         tuple(state.links),
-        _contents(md.toc_tokens),
+        _contents(toc_tokens),
         _plain(html),
         tuple(state.withheld.items()),
         frozenset(state.linked),
@@ -354,11 +351,6 @@ class _LinksFound(Exception):
     pass
 
 
-class _StopAfterLinks(Treeprocessor):
-    def run(self, root):
-        raise _LinksFound
-
-
 def links_in(text, page_pk, resolver, field="text", limit=None):
     """The links a rendering of ``text`` at ``limit`` has (``Rendering.links``),
     found as ``render`` finds them, but without making and sanitising the HTML
@@ -366,10 +358,10 @@ def links_in(text, page_pk, resolver, field="text", limit=None):
     the story where a page's text changes."""
     if not text:
         return ()
-    text, _, _, state, md = _prepare(text, page_pk, (), resolver, field, limit)
-    # Right after the wiki links are resolved and the names linked.
-    md.treeprocessors.register(_StopAfterLinks(md), "stop_after_links", 11)
-    with contextlib.suppress(_LinksFound):
+    text, _, _, state = _prepare(text, page_pk, (), resolver, field, limit)
+    # The pipeline stops right after the wiki links are resolved and the names linked.
+    state.links_only = True
+    with _markdown(state) as md, contextlib.suppress(_LinksFound):
         md.convert(text)
     return tuple(state.links)
 
@@ -811,6 +803,8 @@ class _RenderState:
         self.already_linked = frozenset()
         # Pages this text links to, by wiki link or automatic link.
         self.linked = set()
+        # Only the links are wanted (``links_in``), not the HTML.
+        self.links_only = False
 
 
 def _unescape(text):
@@ -820,10 +814,18 @@ def _unescape(text):
     return None if "\x02" in text else text
 
 
-class _WikiLinkProcessor(InlineProcessor):
-    def __init__(self, md, state):
+class _RenderStateUser:
+    """A part of the Markdown pipeline that collects into the rendering under
+    way: the state of this thread's Markdown instance (``_markdown``)."""
+
+    @property
+    def state(self):
+        return self.md.wiki_state
+
+
+class _WikiLinkProcessor(_RenderStateUser, InlineProcessor):
+    def __init__(self, md):
         super().__init__(WIKI_LINK_RE, md)
-        self.state = state
 
     def handleMatch(self, m, data):
         inside = _unescape(self.unescape(m.group(1)))
@@ -838,15 +840,14 @@ class _WikiLinkProcessor(InlineProcessor):
         return link, m.start(0), m.end(0)
 
 
-class _CitationProcessor(InlineProcessor):
+class _CitationProcessor(_RenderStateUser, InlineProcessor):
     """``[^...]`` that no footnote definition claimed: a citation of a unit of
     the source text, or of the source's note N. The mark gets its number once
     the whole text is read (``_CitationNumberer``); a unit the source text does
     not have is shown as an error in the text, where an editor sees it."""
 
-    def __init__(self, state):
-        super().__init__(CITATION_RE)
-        self.state = state
+    def __init__(self, md):
+        super().__init__(CITATION_RE, md)
 
     def handleMatch(self, m, data):
         key = m.group(1)
@@ -864,15 +865,11 @@ class _CitationProcessor(InlineProcessor):
         return mark, m.start(0), m.end(0)
 
 
-class _CitationNumberer(Treeprocessor):
+class _CitationNumberer(_RenderStateUser, Treeprocessor):
     """Numbers the citation marks in the order of the text (Markdown's inline
     pass does not visit nested blocks in that order): one number per unit or
     note, from 1 in order of first citation, going on from the text before
     (``cite_after``); each mark gets an anchor of its own for the back-links."""
-
-    def __init__(self, md, state):
-        super().__init__(md)
-        self.state = state
 
     def run(self, root):
         if not self.state.marks:
@@ -951,11 +948,7 @@ _SENTENCE_CLOSE_RE = re.compile(r"[.!?][\"'”’)]*(?:\[\^[^\]\s]+\])*\s*$")
 _CITATION_BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-class _LinkTreeprocessor(Treeprocessor):
-    def __init__(self, md, state):
-        super().__init__(md)
-        self.state = state
-
+class _LinkTreeprocessor(_RenderStateUser, Treeprocessor):
     def run(self, root):
         linked_by_element = self.resolve_wiki_links()
         for element in root.iter():
@@ -966,6 +959,8 @@ class _LinkTreeprocessor(Treeprocessor):
                 if align:
                     element.set("class", f"align-{align.group(1)}")
         _AutoLinker(self.md, self.state, linked_by_element).link(root)
+        if self.state.links_only:
+            raise _LinksFound
 
     def resolve_wiki_links(self):
         """Give every wiki link its address, with one query for the whole text."""
@@ -1148,20 +1143,39 @@ class _AutoLinker:
 
 
 class _WikiExtension(Extension):
-    def __init__(self, state):
-        super().__init__()
-        self.state = state
-
     def extendMarkdown(self, md):
+        md.wiki_state = None
         # After code spans (190) and backslash escapes (180); before footnotes
         # (175), so that [[...]] is never read as a link; citations after
         # footnotes, so that a defined footnote [^1] stays a footnote.
-        md.inlinePatterns.register(_WikiLinkProcessor(md, self.state), "wiki_link", 178)
-        md.inlinePatterns.register(_CitationProcessor(self.state), "citation", 174)
+        md.inlinePatterns.register(_WikiLinkProcessor(md), "wiki_link", 178)
+        md.inlinePatterns.register(_CitationProcessor(md), "citation", 174)
         # After inline patterns (20) and footnote numbering (15); before the
         # table of contents (5) reads the headings.
-        md.treeprocessors.register(_CitationNumberer(md, self.state), "citation_numbers", 13)
-        md.treeprocessors.register(_LinkTreeprocessor(md, self.state), "wiki_links", 12)
+        md.treeprocessors.register(_CitationNumberer(md), "citation_numbers", 13)
+        md.treeprocessors.register(_LinkTreeprocessor(md), "wiki_links", 12)
+
+
+@contextlib.contextmanager
+def _markdown(state):
+    """This thread's Markdown instance, reset, collecting into ``state``.
+    Making one costs about as much as converting a paragraph, so each thread
+    keeps one (a Markdown instance converts one text at a time)."""
+    md = getattr(_local, "markdown", None)
+    if md is None or md.wiki_state is not None:
+        md = markdown.Markdown(
+            extensions=[*MARKDOWN_EXTENSIONS, _WikiExtension()],
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to the text"}},
+            output_format="html",
+        )
+        if getattr(_local, "markdown", None) is None:
+            _local.markdown = md
+    md.reset()
+    md.wiki_state = state
+    try:
+        yield md
+    finally:
+        md.wiki_state = None
 
 
 # Sanitising -------------------------------------------------------------------

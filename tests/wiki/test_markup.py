@@ -354,3 +354,15 @@ def test_an_edited_text_is_rendered_afresh():
     assert "Old words." in Page.objects.get(pk=page.pk).lead_html
     Page.objects.filter(pk=page.pk).update(lead="New words.")
     assert "New words." in Page.objects.get(pk=page.pk).lead_html
+
+
+def test_a_rendering_keeps_nothing_of_the_text_rendered_before_it():
+    # Each thread reuses one Markdown instance: footnotes, heading ids and
+    # stashed HTML must start afresh for every text, also after a text whose
+    # links alone were read (``links_in`` stops the pipeline half-way).
+    first = render("## Plot\n\nA claim.[^a]\n\n[^a]: The first note.\n\n<b>bold</b>")
+    assert "The first note." in first and 'id="plot"' in first
+    markup.links_in("## Plot\n\nAn [[Other page]].[^b]\n\n[^b]: A stopped note.", None, TitleResolver())
+    second = render("## Plot\n\nAnother claim.[^c]\n\n[^c]: The second note.")
+    assert "The first note." not in second and "A stopped note." not in second
+    assert "The second note." in second and 'id="plot"' in second and "<b>" not in second

@@ -45,7 +45,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
-from wiki import reading, titles
+from wiki import markup, reading, titles
 from wiki.models.generation import Generation
 from wiki.models.records import Alias, PageDataQuerySet, RevealField, validate_unit_ids
 from wiki.models.revisions import PageHistoryMixin, PageLink, Revision
@@ -187,9 +187,16 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
         PageLink.objects.all().delete()
         count = 0
         resolver = TitleResolver()
-        for page in self.only("pk", "kind", "version", "lead", "body").iterator():
-            PageLink.objects.bulk_create(page.links_in_text(resolver))
-            count += 1
+        pages = list(self.only("pk", "kind", "version", "lead", "body").order_by("pk"))
+        # In batches, each with one query for the titles its texts link to.
+        for start in range(0, len(pages), 500):
+            batch = pages[start : start + 500]
+            batch_resolver = markup.batch_resolver(
+                resolver, (text for page in batch for text in (page.lead, page.body))
+            )
+            for page in batch:
+                PageLink.objects.bulk_create(page.links_in_text(batch_resolver, warm=False))
+            count += len(batch)
         return count
 
     def search_rows(self):

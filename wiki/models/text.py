@@ -203,32 +203,39 @@ class PageTextMixin:
             references.append(entry)
         return references
 
-    def links_in_text(self, resolver=None):
+    def links_in_text(self, resolver=None, warm=True):
         """Unsaved ``PageLink`` rows for every wiki link and automatic link in the
         lead and body, each with the point of the story from which a reader
-        sees it (``revealed_at``: None if from the premise)."""
-        resolver = resolver or TitleResolver()
+        sees it (``revealed_at``: None if from the premise).
+
+        With ``warm``, the text is rendered whole for a reader at "everything",
+        who will want it next; otherwise only its links are read. A
+        ``resolver`` made with ``batch`` for many pages' texts answers them
+        all with one query."""
+        if resolver is None:
+            resolver = markup.batch_resolver(TitleResolver(), (self.lead, self.body))
         with reading.everything():
-            # Rendered whole, as a reader at "everything" will want it next.
-            renderings = {}
-            markup.prerender(
-                [self], resolver, fields=("lead", "body"), limit=reading.EVERYTHING, slot=lambda _: renderings
-            )
-            links = _links_by_key((*renderings["lead"].links, *renderings["body"].links))
+            if warm:
+                renderings = {}
+                markup.prerender(
+                    [self],
+                    resolver,
+                    fields=("lead", "body"),
+                    limit=reading.EVERYTHING,
+                    slot=lambda _: renderings,
+                )
+                found = (*renderings["lead"].links, *renderings["body"].links)
+            else:
+                found = self._links_at(reading.EVERYTHING, resolver)
+            links = _links_by_key(found)
         revealed = {}
         positions = markup.passage_positions(self.lead, resolver) | markup.passage_positions(
             self.body, resolver
         )
-        if positions:
-            batch = markup.batch_resolver(resolver, (self.lead, self.body))
-            for position in sorted({0, *positions}):
-                level = reading.Limit(position, f"p{position}", "")
-                found = (
-                    *markup.links_in(self.lead, self.pk, batch, "lead", level),
-                    *markup.links_in(self.body, self.pk, batch, "body", level),
-                )
-                for key in _links_by_key(found):
-                    revealed.setdefault(key, position or None)
+        for position in sorted({0, *positions}) if positions else ():
+            level = reading.Limit(position, f"p{position}", "")
+            for key in _links_by_key(self._links_at(level, resolver)):
+                revealed.setdefault(key, position or None)
         page = self.specific
         text_revealed_at = page.text_revealed_at()
         rows = []
@@ -238,6 +245,12 @@ class PageTextMixin:
                 position = max(position or 0, text_revealed_at)
             rows.append(PageLink(source_id=self.pk, target_id=pk, target_title=title, revealed_at=position))
         return rows
+
+    def _links_at(self, limit, resolver):
+        return (
+            *markup.links_in(self.lead, self.pk, resolver, "lead", limit),
+            *markup.links_in(self.body, self.pk, resolver, "body", limit),
+        )
 
     def sync_links(self):
         """Make the page's rows in the link table say what its text links to now."""
