@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from episodes.models import Role as StaffRole
 from tests.factories import (
     AliasFactory,
     ArticleFactory,
@@ -17,6 +18,8 @@ from tests.factories import (
     OrganizationFactory,
     PersonFactory,
     SeasonFactory,
+    StaffCreditFactory,
+    VoiceCreditFactory,
     WorkFactory,
 )
 from wiki.models import Alias, Page
@@ -439,6 +442,29 @@ def test_deleted_page_leaves_the_results(client):
 
     assert result_titles(client, "james") == ["Case file"]
     assert suggestion_titles(client, "james") == []
+
+
+@pytest.mark.parametrize("how", ["one page", "in bulk"])
+def test_rows_deleted_with_a_page_leave_the_entries_of_the_pages_that_showed_them(client, how):
+    # A character's entry includes its voice actors, a person's their credits:
+    # deleting the person deletes the credits, and the character's entry with them.
+    character = CharacterFactory(title="James Blood", lead="A detective.")
+    person = PersonFactory(title="Koki Uchiyama", lead="An actor.")
+    VoiceCreditFactory(character=character, person=person)
+    work = WorkFactory(title="Hero Mask")
+    composer = PersonFactory(title="Kenji Kawai", lead="A musician.")
+    StaffCreditFactory(work=work, person=composer, role=StaffRole.MUSIC)
+    assert set(result_titles(client, "uchiyama")) == {"Koki Uchiyama", "James Blood"}
+    assert "Kenji Kawai" in result_titles(client, "composer")
+
+    if how == "one page":
+        person.delete()
+        work.delete()
+    else:
+        Page.objects.filter(pk__in=[person.pk, work.pk]).delete()
+
+    assert result_titles(client, "uchiyama") == []
+    assert "Kenji Kawai" not in result_titles(client, "composer")
 
 
 def test_added_renamed_and_deleted_aliases_follow_in_the_index(client):

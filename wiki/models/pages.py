@@ -47,7 +47,14 @@ from django.utils.text import capfirst
 
 from wiki import markup, reading, titles
 from wiki.models.generation import Generation
-from wiki.models.records import Alias, PageDataQuerySet, RevealField, validate_unit_ids
+from wiki.models.records import (
+    Alias,
+    PageDataQuerySet,
+    RevealField,
+    pages_indexed_with,
+    reindex_pages,
+    validate_unit_ids,
+)
 from wiki.models.revisions import PageHistoryMixin, PageLink, Revision
 from wiki.models.text import PageTextMixin, TitleQuerySetMixin, TitleResolver
 from wiki.search import index as search_index
@@ -112,9 +119,10 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
 
     def delete(self):
         with transaction.atomic():
+            indexed = pages_indexed_with(self, self.db)
             deleted = models.QuerySet.delete(self)
             if deleted[0]:
-                _pages_deleted()
+                _pages_deleted(indexed)
         return deleted
 
     delete.alters_data = True
@@ -472,8 +480,9 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
+            indexed = pages_indexed_with([self], kwargs.get("using") or self._state.db)
             deleted = super().delete(*args, **kwargs)
-            _pages_deleted()
+            _pages_deleted(indexed)
         return deleted
 
     delete.alters_data = True
@@ -611,11 +620,14 @@ def page_link():
     )
 
 
-def _pages_deleted():
+def _pages_deleted(indexed):
     # Links to deleted pages became red links when their target was set to
-    # null; pages deleted with them (a work's seasons) leave the index too.
+    # null; pages deleted with them (a work's seasons) leave the index too,
+    # and the pages that remain whose entries included rows deleted with
+    # them (a character's entry, a deleted voice actor's credit) are indexed again.
     Generation.objects.advance(links=True)
     search_index.prune()
+    reindex_pages(indexed)
 
 
 @functools.cache

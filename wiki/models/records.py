@@ -7,8 +7,10 @@ generation on in the same transaction, so no cached page outlives it. There
 is no signal to forget to connect: the behaviour comes with the base class.
 """
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models.deletion import Collector
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -97,11 +99,11 @@ class PageDataQuerySet(models.QuerySet):
 
     def delete(self):
         with transaction.atomic():
-            indexed = self.indexed_page_ids()
+            indexed = pages_indexed_with(self, self.db)
             deleted = super().delete()
             if deleted[0]:
                 Generation.objects.advance()
-                self.model.index_pages(indexed)
+                reindex_pages(indexed)
         return deleted
 
     delete.alters_data = True
@@ -126,16 +128,45 @@ class PageDataQuerySet(models.QuerySet):
 
     def indexed_page_ids(self):
         """The (link field name, page id) pairs of these rows' ``PageData.indexed_pages``."""
-        fields = self.model.indexed_pages
-        if not fields:
-            return frozenset()
-        attnames = [self.model._meta.get_field(name).attname for name in fields]
-        return frozenset(
-            (name, page_id)
-            for row in self.values_list(*attnames)
-            for name, page_id in zip(fields, row, strict=True)
-            if page_id is not None
-        )
+        return _indexed_page_ids(self)
+
+
+def _indexed_page_ids(queryset):
+    fields = queryset.model.indexed_pages
+    if not fields:
+        return frozenset()
+    attnames = [queryset.model._meta.get_field(name).attname for name in fields]
+    return frozenset(
+        (name, page_id)
+        for row in queryset.values_list(*attnames)
+        for name, page_id in zip(fields, row, strict=True)
+        if page_id is not None
+    )
+
+
+def pages_indexed_with(objs, using=DEFAULT_DB_ALIAS):
+    """The ids of the pages whose search text includes a row that deleting
+    ``objs`` (model instances, or a queryset) deletes: every ``PageData`` row
+    that Django's deletion collector finds, those deleted by cascade included
+    (deleting a person deletes their voice credits, which the characters'
+    entries include)."""
+    collector = Collector(using=using, origin=objs)
+    collector.collect(objs)
+    pairs = set()
+    for model, rows in collector.data.items():
+        if issubclass(model, PageData):
+            for row in rows:
+                pairs |= row.indexed_page_ids()
+    for queryset in collector.fast_deletes:
+        if issubclass(queryset.model, PageData):
+            pairs |= _indexed_page_ids(queryset)
+    return {page_id for _, page_id in pairs}
+
+
+def reindex_pages(page_ids):
+    """Write the search index rows of the pages ``page_ids`` (those that still exist) again."""
+    if page_ids:
+        apps.get_model("wiki", "Page").objects.filter(pk__in=page_ids).update_search_index()
 
 
 class PageData(models.Model):
@@ -160,10 +191,10 @@ class PageData(models.Model):
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
-            indexed = self.indexed_page_ids()
+            indexed = pages_indexed_with([self], kwargs.get("using") or self._state.db)
             deleted = super().delete(*args, **kwargs)
             Generation.objects.advance()
-            self.index_pages(indexed)
+            reindex_pages(indexed)
         return deleted
 
     def indexed_page_ids(self):
@@ -173,10 +204,7 @@ class PageData(models.Model):
     @classmethod
     def index_pages(cls, indexed):
         """Write the search index rows of the pages ``indexed`` ((link field name, page id) pairs) again."""
-        for name in cls.indexed_pages:
-            page_ids = {page_id for field, page_id in indexed if field == name}
-            if page_ids:
-                cls._meta.get_field(name).related_model.objects.filter(pk__in=page_ids).update_search_index()
+        reindex_pages({page_id for _, page_id in indexed})
 
 
 class CategoryQuerySet(PageDataQuerySet):
