@@ -1,8 +1,11 @@
 """What readers read about the wiki's own workings: edits the fixtures made
 say what they are and who made them; infoboxes read as encyclopedia text."""
 
+import re
+
 import pytest
 
+from wiki import markup
 from wiki.models import Page
 
 pytestmark = pytest.mark.django_db
@@ -28,3 +31,19 @@ def test_fixture_pages_history_and_infoboxes_read_as_encyclopedia_text(content, 
     assert '<th scope="row">Type</th><td>Animation studio</td>' in studio
     for html in (ssc, studio):
         assert "Sphere" not in html and "In the story" not in html
+
+
+def test_editorial_notes_outside_the_inconsistencies_page_do_not_speak_of_the_wiki(content):
+    """Notes read as an encyclopedia's explanatory notes: the citations
+    attribute, and no note names "the wiki"; only the page about the source
+    says how this encyclopedia records it."""
+    notes = [
+        (page.title, field, note)
+        for page in Page.objects.exclude(title="Source inconsistencies")
+        for field in ("lead", "body")
+        for pattern in (markup.EDITORIAL_BLOCK_RE, markup.EDITORIAL_INLINE_RE)
+        for note in pattern.findall(getattr(page, field))
+    ]
+    assert len(notes) > 20
+    self_reference = re.compile(r"\b(?:the|this) wiki\b", re.IGNORECASE)
+    assert [(title, field, note) for title, field, note in notes if self_reference.search(note)] == []
