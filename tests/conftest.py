@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from wiki import reading
+
 FIXTURES = sorted(str(path) for path in (Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
 
 
@@ -48,8 +50,10 @@ def kept_for_the_module(django_db_blocker):
 
 
 def queries_for(client, url):
-    """Queries of one request, starting from an empty cache so that nothing is hidden by it."""
+    """Queries of one request, starting from an empty cache so that nothing is hidden by it
+    (the shared cache, and what this process keeps of the story's timeline)."""
     cache.clear()
+    reading.Timeline.forget()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200
