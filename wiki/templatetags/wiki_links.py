@@ -4,6 +4,9 @@ reference addresses safe to put in an ``href``."""
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from wiki import params
 from wiki.titles import TITLE_MAX_LENGTH, normalize_title
@@ -37,3 +40,88 @@ def web_address(url):
     except ValueError:
         return ""
     return url if scheme in ("http", "https") and "\n" not in url and "\t" not in url else ""
+
+
+@register.simple_tag
+def reference_items(references):
+    """The ``<li>`` of a References list (``CitedSource`` entries), as safe HTML.
+
+    Built here rather than in a template, as the admin builds its result rows
+    (``items_for_result``): a long page cites some 60 sentences, and a template
+    loop over them cost a fifth of the page's render."""
+    return format_html_join("\n", "{}", ((_reference_item(reference),) for reference in references))
+
+
+def _reference_item(reference):
+    if len(reference.backlinks) == 1:
+        backlinks = format_html(
+            '<a href="#{}" aria-label="Back to the text">↑</a>', reference.backlinks[0][0]
+        )
+    else:
+        backlinks = format_html(
+            "↑{}",
+            format_html_join(
+                "",
+                ' <a href="#{}" aria-label="Back to citation {}">{}</a>',
+                ((anchor, label, label) for anchor, label in reference.backlinks),
+            ),
+        )
+    return format_html(
+        '<li id="cite-note-{}" value="{}">\n  <span class="reference-backlinks">{}</span>\n  {}\n</li>',
+        reference.number,
+        reference.number,
+        backlinks,
+        _reference_body(reference),
+    )
+
+
+def _reference_body(reference):
+    unit = reference.unit
+    if unit is not None:
+        if reference.revealed_in:
+            sentence = format_html(
+                '<span class="reference-hidden">The source sentence is hidden at your reading limit, '
+                "until {}.</span>",
+                reference.revealed_in,
+            )
+        else:
+            sentence = format_html('<q class="reference-quote">{}</q>', reference.quote)
+        place = unit.section_label
+        if unit.is_row:
+            place = f"{place}, table row {unit.row[0]}"
+        if unit.notes:
+            place = f"{place}; source notes {''.join(f'[{note}]' for note in unit.notes)}"
+        return format_html(
+            '{}\n  <span class="reference-place">{}.</span>\n'
+            '  <a class="reference-source" href="{}">In the source text</a>',
+            sentence,
+            place,
+            reference.source_url,
+        )
+    note = reference.reference
+    if note is None:
+        return format_html('<span class="citation-error">Unknown source sentence: {}</span>', reference.key)
+    url = web_address(note.url)
+    parts = []
+    if note.title:
+        if url:
+            parts.append(format_html('<a class="external" href="{}" rel="nofollow">{}</a>', url, note.title))
+        else:
+            parts.append(format_html("<cite>{}</cite>", note.title))
+    elif url:
+        parts.append(format_html('<a class="external" href="{}" rel="nofollow">{}</a>', url, url))
+    if note.publisher:
+        parts.append(format_html('<span class="reference-publisher">{}</span>', note.publisher))
+    if note.published:
+        parts.append(
+            format_html(
+                '<time datetime="{}">{}</time>',
+                note.published.isoformat(),
+                date_format(note.published, "j F Y"),
+            )
+        )
+    if not parts:
+        return format_html(
+            '<span class="reference-unknown">Note [{}] of the source text.</span>', note.number
+        )
+    return mark_safe(".\n  ".join(parts))
