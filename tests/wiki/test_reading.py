@@ -13,6 +13,7 @@ from tests.factories import (
     ArticleFactory,
     CharacterFactory,
     CharacterRelationshipFactory,
+    EpisodeFactory,
     MembershipFactory,
     OrganizationFactory,
     make_series,
@@ -249,6 +250,17 @@ def test_a_page_cached_at_one_limit_is_never_served_at_another(client, mystery):
         assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("miss", "hit")
         assert (SECRET in text_of(second)) == (code == "s2e1"), code
         assert "Cookie" in second.headers["Vary"]
+
+
+def test_the_control_lists_an_episode_added_later_and_selects_each_readers_limit(client, series):
+    # The control's options are rendered once per limit and kept (wiki.templatetags.site_chrome).
+    assert 'value="s2e3"' not in text_of(client.get("/wiki/?upto=s1e1"))
+    EpisodeFactory(season=series[-1].season, number=3, number_overall=6)
+    for code in ("s2e3", "s1e1", "s2e3"):
+        html = text_of(client.get(f"/wiki/?upto={code}"))
+        assert html.count(" selected>") == 1
+        assert f'<option value="{code}" selected>' in html
+        assert 'value="s2e3"' in html
 
 
 def test_markup_notes_cannot_be_forged_by_an_editor(series):
