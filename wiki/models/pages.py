@@ -186,9 +186,15 @@ class PageQuerySet(TitleQuerySetMixin, PageDataQuerySet):
     # Link table and search index -------------------------------------------------
 
     def sync_links(self):
-        """Make the link table say what these pages' texts link to now."""
-        for page in self.only("pk", "kind", "version", "lead", "body"):
-            page.sync_links()
+        """Make the link table say what these pages' texts link to now (their
+        links only: these are other pages than the one being saved, rendered
+        when a reader asks for them)."""
+        pages = list(self.only("pk", "kind", "version", "lead", "body"))
+        resolver = markup.batch_resolver(
+            TitleResolver(), (text for page in pages for text in (page.lead, page.body))
+        )
+        for page in pages:
+            page.sync_links(resolver, warm=False)
 
     def rebuild_links(self):
         """Read every page's links afresh into an emptied link table; returns the number of pages."""

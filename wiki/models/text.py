@@ -252,9 +252,10 @@ class PageTextMixin:
             *markup.links_in(self.body, self.pk, resolver, "body", limit),
         )
 
-    def sync_links(self):
-        """Make the page's rows in the link table say what its text links to now."""
-        wanted = {link.target_title.lower(): link for link in self.links_in_text()}
+    def sync_links(self, resolver=None, warm=True):
+        """Make the page's rows in the link table say what its text links to now
+        (``links_in_text`` says what ``resolver`` and ``warm`` are)."""
+        wanted = {link.target_title.lower(): link for link in self.links_in_text(resolver, warm)}
         stale = []
         for row in PageLink.objects.filter(source_id=self.pk):
             link = wanted.get(row.target_title.lower())
