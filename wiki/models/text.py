@@ -232,10 +232,11 @@ class PageTextMixin:
         positions = markup.passage_positions(self.lead, resolver) | markup.passage_positions(
             self.body, resolver
         )
-        for position in sorted({0, *positions}) if positions else ():
-            level = reading.Limit(position, f"p{position}", "")
-            for key in _links_by_key(self._links_at(level, resolver)):
-                revealed.setdefault(key, position or None)
+        if positions:
+            for position in sorted({0, *positions}):
+                level = reading.Limit(position, f"p{position}", "")
+                for key in _links_by_key(self._links_at(level, resolver)):
+                    revealed.setdefault(key, position or None)
         page = self.specific
         text_revealed_at = page.text_revealed_at()
         rows = []

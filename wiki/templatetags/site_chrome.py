@@ -18,15 +18,12 @@ register = template.Library()
 @register.simple_tag
 def site_nav_links():
     """``includes/site_nav_links.html``: the main navigation's links."""
-    if settings.DEBUG:
-        # While templates are being edited, render them afresh.
-        return _render("includes/site_nav_links.html")
-    return _site_nav_links(get_script_prefix())
+    return _kept(_site_nav_links)(get_script_prefix())
 
 
 @functools.lru_cache(maxsize=4)
 def _site_nav_links(script_prefix):
-    return _render("includes/site_nav_links.html")
+    return render_to_string("includes/site_nav_links.html")
 
 
 @register.simple_tag(takes_context=True)
@@ -36,17 +33,17 @@ def reading_options(context):
     limit = context.get("reading", reading.EVERYTHING)
     points = context.get("reading_points", ())
     points = tuple(points() if callable(points) else points)
-    if settings.DEBUG:
-        return _render("includes/reading_options.html", points, limit.position, limit.is_everything)
-    return _reading_options(points, limit.position, limit.is_everything)
+    return _kept(_render_reading_options)(points, limit.position, limit.is_everything)
 
 
 @functools.lru_cache(maxsize=64)
-def _reading_options(points, position, is_everything):
-    return _render("includes/reading_options.html", points, position, is_everything)
-
-
-def _render(template_name, points=(), position=None, is_everything=True):
+def _render_reading_options(points, position, is_everything):
     return render_to_string(
-        template_name, {"points": points, "position": position, "is_everything": is_everything}
+        "includes/reading_options.html",
+        {"points": points, "position": position, "is_everything": is_everything},
     )
+
+
+def _kept(render):
+    # While templates are being edited (DEBUG), render them afresh.
+    return render.__wrapped__ if settings.DEBUG else render
