@@ -27,6 +27,12 @@ class Role(models.TextChoices):
     MINOR = "minor", "Minor character"
     OTHER = "", "Other character"
 
+    @classmethod
+    def position(cls, value):
+        """Where characters of the role ``value`` are listed; a role no longer
+        among the choices comes last."""
+        return cls.values.index(value) if value in cls.values else len(cls.values)
+
 
 class Language(models.TextChoices):
     JAPANESE = "ja", "Japanese"
@@ -40,10 +46,13 @@ class CharacterQuerySet(PageQuerySet):
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.at_limit()
-                .select_related("organization")
+                .select_linked("organization")
                 .order_by("organization__title"),
             ),
-            Prefetch("voice_credits", queryset=VoiceCredit.objects.select_related("person")),
+            Prefetch(
+                "voice_credits",
+                queryset=VoiceCredit.objects.select_linked("person").order_by("language", "person__title"),
+            ),
         )
 
     def by_role(self):
@@ -53,6 +62,11 @@ class CharacterQuerySet(PageQuerySet):
             output_field=models.IntegerField(),
         )
         return self.order_by(order, "title")
+
+    def sorted_by_role(self):
+        """``by_role()``'s order, sorted here rather than in SQL: a list, for a
+        page that shows every character of its queryset at once."""
+        return sorted(self.order_by("title"), key=lambda character: Role.position(character.role))
 
     def voiced(self):
         return self.filter(voice_credits__isnull=False).distinct()
@@ -72,20 +86,22 @@ class CharacterQuerySet(PageQuerySet):
             Prefetch(
                 "appearances",
                 queryset=appearances.objects.filter(limit.q("episode__number_overall"))
-                .select_related("episode__season")
-                .order_by("episode__season__work", "episode__number_overall"),
+                .select_linked("episode", "episode__season")
+                .order_by("episode__season__work_id", "episode__number_overall"),
             ),
             Prefetch(
                 "relationships",
                 queryset=CharacterRelationship.objects.at_limit()
                 .filter(limit.q("related_character__revealed_at"))
-                .select_related("related_character"),
+                .select_linked("related_character")
+                .order_by("related_character__title"),
             ),
             Prefetch(
                 "related_from",
                 queryset=CharacterRelationship.objects.at_limit()
                 .filter(limit.q("character__revealed_at"))
-                .select_related("character"),
+                .select_linked("character")
+                .order_by("character__title"),
             ),
             "categories",
         )

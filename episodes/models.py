@@ -27,16 +27,17 @@ class WorkQuerySet(PageQuerySet):
         return self.select_related("adaptation_of").prefetch_related(
             Prefetch(
                 "staff_credits",
-                queryset=StaffCredit.objects.select_related("person").order_by("role", "person__title"),
+                queryset=StaffCredit.objects.select_linked("person").order_by("role", "person__title"),
             ),
             Prefetch(
                 "companies",
-                queryset=WorkCompany.objects.select_related("organization").order_by(
+                queryset=WorkCompany.objects.select_linked("organization").order_by(
                     "role", "organization__title"
                 ),
             ),
-            Prefetch("releases", queryset=Release.objects.select_related("organization", "season")),
-            Prefetch("seasons", queryset=Season.objects.with_episode_stats()),
+            Prefetch("releases", queryset=Release.objects.select_linked("organization", "season")),
+            # A work's own seasons, so by number alone: ordering by work would join the work's page.
+            Prefetch("seasons", queryset=Season.objects.with_episode_stats().order_by("number")),
             "adaptations",
         )
 
@@ -91,7 +92,7 @@ class Work(Page):
         ordering = ["title"]
 
     def get_context(self, request):
-        characters = list(self.characters().by_role().with_infobox())
+        characters = self.characters().with_infobox().sorted_by_role()
         Page.prerender_tables((season.episodes.all() for season in self.seasons.all()), host=self)
         return {
             "characters": [character for character in characters if character.is_met()],
@@ -433,10 +434,10 @@ class Season(Page):
         return facts
 
     def previous(self):
-        return Season.objects.filter(work_id=self.work_id, number__lt=self.number).order_by("number").last()
+        return self.neighbours("work_id", self.work_id, "number")[0]
 
     def next(self):
-        return Season.objects.filter(work_id=self.work_id, number__gt=self.number).order_by("number").first()
+        return self.neighbours("work_id", self.work_id, "number")[1]
 
 
 class EpisodeQuerySet(PageQuerySet):
@@ -473,7 +474,7 @@ class EpisodeQuerySet(PageQuerySet):
                         reading.current().q("episode__number_overall"),
                         reading.current().q("character__revealed_at"),
                     )
-                    .select_related("character")
+                    .select_linked("character")
                     .order_by("character__title"),
                 ),
                 "categories",
@@ -648,18 +649,10 @@ class Episode(Page):
                     )
 
     def previous(self):
-        return (
-            Episode.objects.in_order()
-            .filter(season__work_id=self.season.work_id, number_overall__lt=self.number_overall)
-            .last()
-        )
+        return self.neighbours("season__work_id", self.season.work_id, "number_overall")[0]
 
     def next(self):
-        return (
-            Episode.objects.in_order()
-            .filter(season__work_id=self.season.work_id, number_overall__gt=self.number_overall)
-            .first()
-        )
+        return self.neighbours("season__work_id", self.season.work_id, "number_overall")[1]
 
 
 class Appearance(PageData):

@@ -31,3 +31,25 @@ def test_episodes_cross_the_season_boundary_in_order():
     assert last_of_1.next() == first_of_2
     assert first_of_2.previous() == last_of_1
     assert first_of_2.next() is None
+
+
+def test_seasons_link_to_the_seasons_before_and_after_them_in_their_work():
+    season_1 = SeasonFactory(number=1)
+    season_2 = SeasonFactory(number=2, work=season_1.work)
+    other_work_season = SeasonFactory(number=3)
+    assert season_1.previous() is None
+    assert season_1.next() == season_2
+    assert season_2.previous() == season_1
+    assert season_2.next() is None
+    assert other_work_season.previous() is None
+
+
+def test_the_next_episode_is_named_as_it_is_now_after_a_rename():
+    season = SeasonFactory(number=1)
+    first = EpisodeFactory(season=season, number=1, number_overall=1)
+    second = EpisodeFactory(season=season, number=2, number_overall=2, title="Season 1, Episode 2")
+    assert first.next().title == "Season 1, Episode 2"
+    second.title = "The Second Episode"
+    second.save()
+    assert first.next().title == "The Second Episode"
+    assert first.next().get_absolute_url() == second.get_absolute_url()

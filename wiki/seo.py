@@ -22,6 +22,8 @@ Editor-written Markdown reaches these contexts only as the plain text the one
 markup pipeline derives from it (``markdown_text``).
 """
 
+import copy
+import functools
 import json
 import re
 
@@ -32,7 +34,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 
 from wiki import markup
-from wiki.models import Page, TitleResolver
+from wiki.models import Generation, Page, TitleResolver
 
 SCHEMA_CONTEXT = "https://schema.org"
 DESCRIPTION_LENGTH = 160
@@ -119,9 +121,10 @@ class StructuredData:
         return data
 
     def home_page(self):
-        """The page at ``/`` as its own kind (the series, for a character), or None."""
+        """The page at ``/`` as its own kind (the series, for a character), or
+        None. Every character's page names it: read once per process and change."""
         kind, slug = settings.WIKI_HOME_PAGE
-        return Page.model_for_kind(kind).objects.filter(slug=slug).first()
+        return copy.copy(_home_page(kind, slug, Generation.objects.current().content))
 
     def for_page(self, page):
         """The structured data items of ``page`` (a specific page-kind instance)."""
@@ -153,6 +156,11 @@ class StructuredData:
                 "query-input": "required name=search_term_string",
             },
         }
+
+
+@functools.lru_cache(maxsize=2)
+def _home_page(kind, slug, content_generation):
+    return Page.model_for_kind(kind).objects.filter(slug=slug).first()
 
 
 def page_of_request(context):

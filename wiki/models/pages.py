@@ -33,6 +33,7 @@ page, the admin, a revert, a command, a script or the shell, goes through it.
 See ``Page.save`` for what it does, in which order.
 """
 
+import bisect
 import functools
 
 from django.apps import apps
@@ -520,6 +521,21 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
     def url_for(kind, slug):
         return f"{_url_prefix(kind)}{slug}/"
 
+    def neighbours(self, group, group_value, order):
+        """The pages of this kind just before and after this one by ``order``
+        (a field) among those whose ``group`` (a field path) is ``group_value``,
+        as (previous, next), either None; each loaded with what a link to it
+        shows. From a list read once per process and change, rather than two
+        queries a page."""
+        fields, sequences = _sequences(type(self), group, order, Generation.objects.current().content)
+        positions, rows = sequences.get(group_value, ((), ()))
+        before = bisect.bisect_left(positions, getattr(self, order))
+        after = bisect.bisect_right(positions, getattr(self, order))
+        return (
+            type(self).from_db(None, fields, rows[before - 1]) if before > 0 else None,
+            type(self).from_db(None, fields, rows[after]) if after < len(rows) else None,
+        )
+
     def is_met(self):
         """Whether the reader (at ``wiki.reading.current()``) has met the page's subject."""
         limit = reading.current()
@@ -634,6 +650,25 @@ def _pages_deleted(indexed):
     Generation.objects.advance(links=True)
     search_index.prune()
     reindex_pages(indexed)
+
+
+@functools.lru_cache(maxsize=8)
+def _sequences(model, group, order, content_generation):
+    """For ``Page.neighbours``: the link fields' names in the order
+    ``Model.from_db`` takes them, and ``{group value: ([order value, ...],
+    [link field values, ...])}`` sorted by ``order``."""
+    pk = model._meta.pk.attname
+    fields = [
+        f.attname for f in model._meta.concrete_fields if f.attname in ("id", "kind", "title", "slug", pk)
+    ]
+    sequences = {}
+    for group_value, position, *values in model.objects.order_by(order, "pk").values_list(
+        group, order, *fields
+    ):
+        positions, rows = sequences.setdefault(group_value, ([], []))
+        positions.append(position)
+        rows.append(values)
+    return fields, sequences
 
 
 @functools.cache
