@@ -44,7 +44,14 @@ class WorkQuerySet(PageQuerySet):
     def for_page(self):
         """Everything the work's article shows: infobox, per-season episode tables, categories."""
         return self.with_infobox().prefetch_related(
-            Prefetch("seasons__episodes", queryset=Episode.objects.order_by("number")), "categories"
+            # The episode tables show each episode's lead (kept by its version), not its body.
+            Prefetch(
+                "seasons__episodes",
+                queryset=Episode.objects.order_by("number").defer(
+                    "body", "field_sources", "categories_revealed_at", "created_at", "updated_at"
+                ),
+            ),
+            "categories",
         )
 
 
@@ -92,7 +99,7 @@ class Work(Page):
         ordering = ["title"]
 
     def get_context(self, request):
-        characters = self.characters().with_infobox().sorted_by_role()
+        characters = self.characters().as_links().with_infobox().sorted_by_role()
         Page.prerender_tables((season.episodes.all() for season in self.seasons.all()), host=self)
         return {
             "characters": [character for character in characters if character.is_met()],

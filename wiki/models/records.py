@@ -98,6 +98,10 @@ class PageDataQuerySet(models.QuerySet):
         """The rows the reader's limit (``wiki.reading.current()``) shows by ``field``."""
         return self.filter(reading.current().q(field))
 
+    def as_links(self):
+        """Pages shown only as links, their text and bookkeeping columns unread."""
+        return self.defer(*PAGE_COLUMNS_NOT_LINKED)
+
     def select_linked(self, *relations):
         """``select_related(*relations)`` for pages shown only as links: their
         text and bookkeeping columns are left unread, which halves the time to

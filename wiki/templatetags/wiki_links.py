@@ -1,6 +1,7 @@
 """Template helpers for links between pages: the "Redirected from" note and
 reference addresses safe to put in an ``href``."""
 
+import functools
 from urllib.parse import urlsplit
 
 from django import template
@@ -53,51 +54,67 @@ def reference_items(references):
 
 
 def _reference_item(reference):
-    if len(reference.backlinks) == 1:
-        backlinks = format_html(
-            '<a href="#{}" aria-label="Back to the text">↑</a>', reference.backlinks[0][0]
+    if reference.unit is not None:
+        return _unit_reference_item(
+            reference.number,
+            tuple(reference.backlinks),
+            reference.unit,
+            reference.quote,
+            reference.revealed_in,
+            reference.source_url,
+        )
+    return _list_item(reference.number, reference.backlinks, _note_body(reference))
+
+
+# A sentence of the source is cited with the same number by the same page on
+# every request, and at every reading limit that shows it: the item is kept.
+@functools.lru_cache(maxsize=4096)
+def _unit_reference_item(number, backlinks, unit, quote, revealed_in, source_url):
+    if revealed_in:
+        sentence = format_html(
+            '<span class="reference-hidden">The source sentence is hidden at your reading limit, '
+            "until {}.</span>",
+            revealed_in,
         )
     else:
-        backlinks = format_html(
+        sentence = format_html('<q class="reference-quote">{}</q>', quote)
+    place = unit.section_label
+    if unit.is_row:
+        place = f"{place}, table row {unit.row[0]}"
+    if unit.notes:
+        place = f"{place}; source notes {''.join(f'[{note}]' for note in unit.notes)}"
+    body = format_html(
+        '{}\n  <span class="reference-place">{}.</span>\n'
+        '  <a class="reference-source" href="{}">In the source text</a>',
+        sentence,
+        place,
+        source_url,
+    )
+    return _list_item(number, backlinks, body)
+
+
+def _list_item(number, backlinks, body):
+    if len(backlinks) == 1:
+        links = format_html('<a href="#{}" aria-label="Back to the text">↑</a>', backlinks[0][0])
+    else:
+        links = format_html(
             "↑{}",
             format_html_join(
                 "",
                 ' <a href="#{}" aria-label="Back to citation {}">{}</a>',
-                ((anchor, label, label) for anchor, label in reference.backlinks),
+                ((anchor, label, label) for anchor, label in backlinks),
             ),
         )
     return format_html(
         '<li id="cite-note-{}" value="{}">\n  <span class="reference-backlinks">{}</span>\n  {}\n</li>',
-        reference.number,
-        reference.number,
-        backlinks,
-        _reference_body(reference),
+        number,
+        number,
+        links,
+        body,
     )
 
 
-def _reference_body(reference):
-    unit = reference.unit
-    if unit is not None:
-        if reference.revealed_in:
-            sentence = format_html(
-                '<span class="reference-hidden">The source sentence is hidden at your reading limit, '
-                "until {}.</span>",
-                reference.revealed_in,
-            )
-        else:
-            sentence = format_html('<q class="reference-quote">{}</q>', reference.quote)
-        place = unit.section_label
-        if unit.is_row:
-            place = f"{place}, table row {unit.row[0]}"
-        if unit.notes:
-            place = f"{place}; source notes {''.join(f'[{note}]' for note in unit.notes)}"
-        return format_html(
-            '{}\n  <span class="reference-place">{}.</span>\n'
-            '  <a class="reference-source" href="{}">In the source text</a>',
-            sentence,
-            place,
-            reference.source_url,
-        )
+def _note_body(reference):
     note = reference.reference
     if note is None:
         return format_html('<span class="citation-error">Unknown source sentence: {}</span>', reference.key)
