@@ -6,7 +6,7 @@ import re
 from django import template
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
@@ -29,6 +29,19 @@ def page_link(page):
     if not page.is_met():
         return format_html('<span class="unmet">{}</span>', UNMET_TEXT)
     return format_html('<a href="{}">{}</a>', page.get_absolute_url(), page.title)
+
+
+@register.filter
+def page_links(pages):
+    """``page_link`` for each of ``pages``: a list if there is more than one.
+    A filter rather than an included template: a cast table has two such
+    cells a row."""
+    links = [page_link(page) for page in pages]
+    if len(links) > 1:
+        return format_html(
+            '<ul class="plain-list">{}</ul>', format_html_join("", "<li>{}</li>", ((link,) for link in links))
+        )
+    return mark_safe("".join(links))
 
 
 @register.filter
