@@ -525,10 +525,10 @@ class Page(PageHistoryMixin, PageTextMixin, models.Model):
         """The pages of this kind just before and after this one by ``order``
         (a field) among those whose ``group`` (a field path) is ``group_value``,
         as (previous, next), either None; each loaded with what a link to it
-        shows. From a list read once per process and change, rather than two
-        queries a page."""
-        fields, sequences = _sequences(type(self), group, order, Generation.objects.current().content)
-        positions, rows = sequences.get(group_value, ((), ()))
+        shows. From the group's list, read once per process and change, rather
+        than two queries a page."""
+        generation = Generation.objects.current().content
+        fields, positions, rows = _sequence(type(self), group, group_value, order, generation)
         before = bisect.bisect_left(positions, getattr(self, order))
         after = bisect.bisect_right(positions, getattr(self, order))
         return (
@@ -652,23 +652,22 @@ def _pages_deleted(indexed):
     reindex_pages(indexed)
 
 
-@functools.lru_cache(maxsize=8)
-def _sequences(model, group, order, content_generation):
+@functools.lru_cache(maxsize=64)
+def _sequence(model, group, group_value, order, content_generation):
     """For ``Page.neighbours``: the link fields' names in the order
-    ``Model.from_db`` takes them, and ``{group value: ([order value, ...],
-    [link field values, ...])}`` sorted by ``order``."""
+    ``Model.from_db`` takes them, the ``order`` values of the group's pages
+    in order, and their link fields' values. One query for one group (a
+    season's work), however many pages of the kind there are."""
     pk = model._meta.pk.attname
     fields = [
         f.attname for f in model._meta.concrete_fields if f.attname in ("id", "kind", "title", "slug", pk)
     ]
-    sequences = {}
-    for group_value, position, *values in model.objects.order_by(order, "pk").values_list(
-        group, order, *fields
-    ):
-        positions, rows = sequences.setdefault(group_value, ([], []))
+    rows = model.objects.filter(**{group: group_value}).order_by(order, "pk").values_list(order, *fields)
+    positions, values = [], []
+    for position, *link_fields in rows:
         positions.append(position)
-        rows.append(values)
-    return fields, sequences
+        values.append(link_fields)
+    return fields, positions, values
 
 
 @functools.cache
