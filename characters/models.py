@@ -5,7 +5,7 @@ import math
 import re
 
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from wiki import reading
 from wiki.markup import UNMET_TEXT
@@ -40,18 +40,23 @@ class Language(models.TextChoices):
 
 
 class CharacterQuerySet(PageQuerySet):
+    def with_voice_credits(self):
+        """With who voices each character (``japanese_voices()``, ``english_voices()``)."""
+        return self.prefetch_related(
+            Prefetch(
+                "voice_credits",
+                queryset=VoiceCredit.objects.select_linked("person").order_by("language", "person__title"),
+            ),
+        )
+
     def with_infobox(self):
         """With the affiliations revealed by the reader's limit, and the voice credits."""
-        return self.prefetch_related(
+        return self.with_voice_credits().prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.at_limit()
                 .select_linked("organization")
                 .order_by("organization__title"),
-            ),
-            Prefetch(
-                "voice_credits",
-                queryset=VoiceCredit.objects.select_linked("person").order_by("language", "person__title"),
             ),
         )
 
@@ -86,22 +91,8 @@ class CharacterQuerySet(PageQuerySet):
             Prefetch(
                 "appearances",
                 queryset=appearances.objects.filter(limit.q("episode__number_overall"))
-                .select_linked("episode", "episode__season")
+                .select_linked("episode")
                 .order_by("episode__season__work_id", "episode__number_overall"),
-            ),
-            Prefetch(
-                "relationships",
-                queryset=CharacterRelationship.objects.at_limit()
-                .filter(limit.q("related_character__revealed_at"))
-                .select_linked("related_character")
-                .order_by("related_character__title"),
-            ),
-            Prefetch(
-                "related_from",
-                queryset=CharacterRelationship.objects.at_limit()
-                .filter(limit.q("character__revealed_at"))
-                .select_linked("character")
-                .order_by("character__title"),
             ),
             "categories",
         )
@@ -129,7 +120,7 @@ class Character(Page):
     class Meta:
         ordering = ["title"]
 
-    # These read the voice credits prefetched by CharacterQuerySet.with_infobox().
+    # These read the voice credits prefetched by CharacterQuerySet.with_voice_credits().
     def japanese_voices(self):
         return [credit.person for credit in self.voice_credits.all() if credit.language == Language.JAPANESE]
 
@@ -180,19 +171,28 @@ class Character(Page):
     def relations(self):
         """(other character, what they are, whether read from the other's side,
         label of the episode that ended it or "") for every relationship either
-        way that the reader's limit reveals, each pair once; reads the rows
-        CharacterQuerySet.for_page() prefetches."""
-        relations = [
-            (rel.related_character, rel.description, False, rel.holds_until())
-            for rel in self.relationships.all()
-        ]
+        way that the reader's limit reveals, each pair once: this character's
+        own by the other's name, then the others'. One query for both ways."""
+        limit = reading.current()
+        rows = list(
+            CharacterRelationship.objects.at_limit()
+            .filter(
+                (Q(character=self) & limit.q("related_character__revealed_at"))
+                | (Q(related_character=self) & limit.q("character__revealed_at"))
+            )
+            .select_linked("character", "related_character")
+            .order_by("pk")
+        )
+        own = sorted(
+            (rel for rel in rows if rel.character_id == self.pk), key=lambda rel: rel.related_character.title
+        )
+        relations = [(rel.related_character, rel.description, False, rel.holds_until()) for rel in own]
         seen = {other.pk for other, *_ in relations}
-        relations += [
-            (rel.character, rel.description, True, rel.holds_until())
-            for rel in self.related_from.all()
-            if rel.character_id not in seen
-        ]
-        return relations
+        others = sorted(
+            (rel for rel in rows if rel.related_character_id == self.pk and rel.character_id not in seen),
+            key=lambda rel: rel.character.title,
+        )
+        return relations + [(rel.character, rel.description, True, rel.holds_until()) for rel in others]
 
     def structured_data(self, schema):
         """A fictional character: a Person marked as fictional, the subject of

@@ -25,7 +25,7 @@ class CastListView(ListView):
     extra_context = {"view_title": "Cast"}
 
     def get_queryset(self):
-        return Character.objects.voiced().by_role().with_infobox()
+        return Character.objects.voiced().by_role().with_voice_credits()
 
 
 class PersonListView(ListView):

@@ -24,7 +24,8 @@ class DatePrecision(models.TextChoices):
 
 class WorkQuerySet(PageQuerySet):
     def with_infobox(self):
-        return self.select_related("adaptation_of").prefetch_related(
+        # The work it adapts, if any, is read when shown: a join would cost every work's page.
+        return self.prefetch_related(
             Prefetch(
                 "staff_credits",
                 queryset=StaffCredit.objects.select_linked("person").order_by("role", "person__title"),
@@ -99,7 +100,7 @@ class Work(Page):
         ordering = ["title"]
 
     def get_context(self, request):
-        characters = self.characters().as_links().with_infobox().sorted_by_role()
+        characters = self.characters().as_links().with_voice_credits().sorted_by_role()
         Page.prerender_tables((season.episodes.all() for season in self.seasons.all()), host=self)
         return {
             "characters": [character for character in characters if character.is_met()],

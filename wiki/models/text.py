@@ -178,7 +178,11 @@ class PageTextMixin:
         if not counts:
             return []
         notes = [int(key) for key in counts if key.isdigit()]
-        known = {reference.number: reference for reference in Reference.objects.filter(number__in=notes)}
+        known = (
+            {reference.number: reference for reference in Reference.objects.filter(number__in=notes)}
+            if notes
+            else {}
+        )
         source = sources.current()
         limit = reading.current()
         resolver = TitleResolver() if limit.position is not None else None
