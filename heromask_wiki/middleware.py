@@ -39,8 +39,10 @@ class PublicPageGZipMiddleware:
     Pages for editors, the admin and every form with a CSRF token stay
     uncompressed; anonymous reading pages, most of the traffic, shrink to a
     fifth. It sits outside the page cache, which so stores (and serves, to a
-    client that did not ask for gzip) the uncompressed page. Static files are
-    compressed ahead of time by WhiteNoise.
+    client that did not ask for gzip) the uncompressed page, and beside it
+    the page gzipped once (its ``gzipped_content``), which is served from
+    then on rather than compressed for every reader. Static files are compressed
+    ahead of time by WhiteNoise.
     """
 
     MIN_LENGTH = 200
@@ -56,7 +58,9 @@ class PublicPageGZipMiddleware:
         patch_vary_headers(response, ("Accept-Encoding",))
         if not self.accepts_gzip(request) or self.may_carry_a_secret(request, response):
             return response
-        compressed = compress_string(response.content)
+        compressed = getattr(response, "gzipped_content", None)
+        if compressed is None:
+            compressed = compress_string(response.content)
         if len(compressed) >= len(response.content):
             return response
         response.content = compressed

