@@ -160,7 +160,8 @@ class StructuredData:
 
 @functools.lru_cache(maxsize=2)
 def _home_page(kind, slug, content_generation):
-    return Page.model_for_kind(kind).objects.filter(slug=slug).first()
+    # Named and linked, never shown: its text is left unread.
+    return Page.model_for_kind(kind).objects.as_links().filter(slug=slug).order_by("pk").first()
 
 
 def page_of_request(context):
