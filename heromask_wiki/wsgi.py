@@ -13,4 +13,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heromask_wiki.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Imported once Django is set up: stored pages are answered before Django handles the request.
+from wiki.cache import PageCacheApplication  # noqa: E402
+
+application = PageCacheApplication(django_application)
