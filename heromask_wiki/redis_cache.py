@@ -17,7 +17,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,23 @@ class Outage:
             logger.warning("The cache at %s answers again: pages are cached again.", self.location)
 
 
+class SharedClientRedisCacheClient(RedisCacheClient):
+    """Django's client makes a ``redis.Redis`` for every operation, which took
+    longer than a page-cache hit's GET itself; one per connection pool does
+    (a ``redis.Redis`` is safe to share between threads)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     """``RedisCache`` that treats an unreachable Redis as an empty cache."""
 
@@ -94,6 +111,7 @@ class FailSoftRedisCache(RedisCache):
             **params.get("OPTIONS", {}),
         }
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = SharedClientRedisCacheClient
         location = ",".join(without_credentials(server) for server in self._servers)
         self._outage = Outage.of(location, self.retry_after_seconds)
 

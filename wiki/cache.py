@@ -30,7 +30,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.core.signals import request_finished, request_started
 from django.db import DatabaseError
 from django.http import HttpResponseBase
 from django.utils.cache import get_conditional_response
@@ -188,8 +187,10 @@ class PageCacheApplication:
     def __call__(self, environ, start_response):
         if not settings.PAGE_CACHE_ENABLED or not self.is_plain_anonymous_get(environ):
             return self.application(environ, start_response)
-        # What Django does as a request starts: connections past their age or broken are closed.
-        request_started.send(sender=type(self), environ=environ)
+        # Nothing of Django's request cycle runs for a stored page, not even its
+        # signals: the generation's read is its one query (a connection health
+        # check would double it), and if that fails, the request goes to Django,
+        # whose request cycle closes the broken connection and opens another.
         with Generation.objects.remember_during():
             key = self.key(environ)
             if key is not None:
@@ -202,7 +203,6 @@ class PageCacheApplication:
         if entry is not None:
             status, headers, body = entry
             start_response(status, headers)
-            request_finished.send(sender=type(self))
             return [body]
         sent = []
 
