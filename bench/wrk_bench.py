@@ -1,8 +1,11 @@
 """Side-by-side serving benchmark with wrk: our site with the page cache on
-(warm) and off, a floor serving the same bytes, and a peer (django-wiki),
-all started here, measured interleaved in one run. Figures, not pass/fail.
+(warm) and off, a floor serving the same bytes, a peer (django-wiki), and
+two servers of our site sharing PostgreSQL and Redis, all started here,
+measured interleaved in one run. Figures, not pass/fail.
 
     .venv/bin/python -m bench.wrk_bench [--seconds 5] [--rounds 3] [--scale 1]
+        [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--redis-url redis://127.0.0.1:6379/14] [--no-shared]
 
 1. bench/generate.py builds the data (the fixtures, times ``--scale``) in
    bench/out/wrk-wiki-<scale>x.sqlite3.
@@ -17,11 +20,22 @@ all started here, measured interleaved in one run. Figures, not pass/fail.
    virtualenv, bench/out/peer-venv, serving one article (no page cache)
    whose Markdown is our first episode's lead and body. If it cannot be
    installed or started, the run goes on without it.
-5. For each round and page, wrk (-t2 -c8 --latency) runs against the floor,
-   the cached site and the uncached site, one after another for ``--seconds``
-   each, and against the peer once a round (after the episode); the figures
-   are the medians over the rounds.
-6. In-process (Django's test Client, page cache off), the first view of an
+5. The shared mode, unless ``--no-shared``: a database created on the
+   PostgreSQL server of ``--postgres-url`` gets the same data (the same
+   migrations and fixtures, and at Nx the same copies as bench/generate.py
+   makes), and two servers of our site (page cache on, the same gunicorn
+   settings) run on it with the Redis of ``--redis-url`` as their cache,
+   under a key prefix of this run's own. Both are asked for the same host
+   (``localhost``), as behind one proxy, so that they share stored pages.
+   Each page is fetched from the first, then from the second, which should
+   answer it from Redis (``X-Page-Cache: hit``). If PostgreSQL or Redis
+   cannot be reached, the run goes on without the mode. At the end the
+   database is dropped and the run's keys are deleted from Redis.
+6. For each round and page, wrk (-t2 -c8 --latency) runs against the floor,
+   the cached site, the uncached site and the second shared server, one
+   after another for ``--seconds`` each, and against the peer once a round
+   (after the episode); the figures are the medians over the rounds.
+7. In-process (Django's test Client, page cache off), the first view of an
    episode, a character and the home page right after an edit of that page
    is timed, 15 times each (median).
 
@@ -46,11 +60,17 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.generate import generate
-from tests.serving import BASE_DIR, free_port, gunicorn, run_python, serving, site_environment
+import psycopg
+import redis
+
+from bench.generate import COPY, FIXTURES, generate
+from bench.soak import postgres_database
+from tests.serving import BASE_DIR, free_port, gunicorn, manage, run_python, serving, site_environment
 
 OUT = BASE_DIR / "bench" / "out"
 LOGS = OUT / "wrk-logs"
@@ -63,6 +83,8 @@ CONNECTIONS = 8
 WRK_TIMEOUT = "10s"
 EDIT_REPEATS = 15
 SEARCH_PATH = "/search/?q=mask&fulltext=1"
+# The Host both shared servers are asked for, as behind one proxy: stored pages are keyed by it.
+SHARED_HOST = "localhost"
 MARK_START = "<!-- bench/wrk_bench.py: start of its latest run; rewritten by each run -->"
 MARK_END = "<!-- bench/wrk_bench.py: end -->"
 
@@ -213,23 +235,30 @@ def log_tail(path, lines=15):
         return ""
 
 
-def fetch(port, path, timeout=60):
-    """GET ``path``; return (status, body bytes)."""
+def fetch_response(port, path, host=None, timeout=60):
+    """GET ``path``, asking for ``host`` if given (else 127.0.0.1:``port``);
+    return (status, headers, body bytes)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
 
 
-def warm(port, path, requests=16, parallel=4):
+def fetch(port, path, host=None, timeout=60):
+    """GET ``path``; return (status, body bytes)."""
+    status, _, body = fetch_response(port, path, host, timeout)
+    return status, body
+
+
+def warm(port, path, host=None, requests=16, parallel=4):
     """Concurrent GETs, so that both workers have the page in their caches."""
 
     def one(_):
         with contextlib.suppress(OSError):
-            fetch(port, path)
+            fetch(port, path, host)
 
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(one, range(requests)))
@@ -266,7 +295,7 @@ def parse_wrk(output):
     return figures
 
 
-def run_wrk(port, path, seconds):
+def run_wrk(port, path, seconds, host=None):
     url = f"http://127.0.0.1:{port}{path}"
     command = [
         "wrk",
@@ -276,6 +305,7 @@ def run_wrk(port, path, seconds):
         "--timeout",
         WRK_TIMEOUT,
         "--latency",
+        *(["-H", f"Host: {host}"] if host else []),
         url,
     ]
     try:
@@ -413,6 +443,146 @@ def peer_gunicorn(log_path):
         yield port
 
 
+# The shared mode: PostgreSQL + Redis -------------------------------------------------
+
+
+class SharedUnavailable(Exception):
+    pass
+
+
+def shared_failed(report, reason):
+    message = f"shared mode (PostgreSQL + Redis) left out: {reason}"
+    say(f"ERROR: {message}")
+    report["errors"].append(message)
+
+
+def with_password(url, password):
+    parts = urllib.parse.urlsplit(url)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{userinfo.partition(':')[0]}:{password}@{host}").geturl()
+
+
+def postgres_server(url):
+    """``url``, or else ``url`` with the password 'postgres' (which .ci/run
+    may give as PGPASSWORD), whichever the server lets in; and its version."""
+    candidates = [url] if urllib.parse.urlsplit(url).password else [url, with_password(url, "postgres")]
+    failures = []
+    for candidate in candidates:
+        try:
+            with psycopg.connect(candidate, connect_timeout=10) as connection:
+                version = connection.execute("SHOW server_version").fetchone()[0]
+            return candidate, version.split()[0]
+        except psycopg.Error as exc:
+            failures.append(" ".join(str(exc).split()))
+    raise SharedUnavailable("PostgreSQL could not be reached: " + " / ".join(dict.fromkeys(failures)))
+
+
+def redis_client(url):
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+
+
+def redis_server(url):
+    """The version of the Redis at ``url``."""
+    try:
+        with redis_client(url) as client:
+            return client.info("server")["redis_version"]
+    except redis.RedisError as exc:
+        raise SharedUnavailable(f"Redis could not be reached: {exc}") from exc
+
+
+def delete_keys(url, prefix):
+    """Delete the keys stored under ``prefix`` (Django's keys are ``<prefix>:<version>:<key>``)."""
+    with redis_client(url) as client:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def load_data(env, scale):
+    """What bench/generate.py writes to its SQLite file, by the same steps, in the database of ``env``."""
+    manage(env, "migrate", "--noinput", timeout=600)
+    manage(env, "loaddata", *FIXTURES, timeout=600)
+    if scale > 1:
+        run_python(env, f"import sys; sys.argv[1:] = ['{scale}']\n{COPY}", timeout=3600)
+        manage(env, "rebuild_search_index", timeout=3600)
+
+
+def clean_up(report, what, action, *args):
+    """Run ``action``, reporting rather than raising a failure: the servers are already stopped."""
+    try:
+        action(*args)
+    except Exception as exc:
+        message = f"{what} failed: {exc}"
+        say(f"ERROR: {message}")
+        report["errors"].append(message)
+
+
+def shared_environment(args, stack, report):
+    """A new database on the PostgreSQL server, loaded with the data, and a key
+    prefix of this run's own on the Redis: the environment of our site on them,
+    or None if they cannot be had. Dropping the database and deleting the keys
+    go on ``stack``, so that they happen however the run ends."""
+    try:
+        admin_url, postgres_version = postgres_server(args.postgres_url)
+        redis_version = redis_server(args.redis_url)
+        try:
+            url, drop = postgres_database(admin_url)
+        except psycopg.Error as exc:
+            raise SharedUnavailable(f"the database could not be created: {exc}") from exc
+        stack.callback(clean_up, report, "dropping the shared mode's PostgreSQL database", drop)
+        prefix = f"wrk-bench-{uuid.uuid4().hex[:12]}"
+        stack.callback(
+            clean_up, report, "deleting the shared mode's Redis keys", delete_keys, args.redis_url, prefix
+        )
+        say(f"shared mode: loading the data into {url.rsplit('/', 1)[1]} on PostgreSQL {postgres_version}")
+        env = site_environment(
+            OUT / "wrk-shared-unused.sqlite3",
+            DATABASE_URL=url,
+            CACHE_URL=args.redis_url,
+            CACHE_KEY_PREFIX=prefix,
+        )
+        load_data(env, args.scale)
+    except Exception as exc:
+        shared_failed(report, "\n".join(str(exc).strip().splitlines()[-12:]))
+        return None
+    report["shared"] = {"postgres": postgres_version, "redis": redis_version, "hits": {}, "differs": {}}
+    return env
+
+
+def start_shared(stack, env, pages, bodies, sqlite_host, report):
+    """Start the two shared servers and check each page: 200 on both, the
+    second answering it from Redis once the first has stored it, and the same
+    page as the SQLite site's. Return the second server's port, or None."""
+    ports = []
+    for letter in ("A", "B"):
+        log_path = LOGS / f"shared-{letter.lower()}.log"
+        server = gunicorn(env, workers=WORKERS, log_path=log_path)
+        port = start(stack, f"our site on PostgreSQL + Redis, server {letter}", server, log_path)
+        if port is None:
+            shared_failed(report, f"server {letter} did not start; see {log_path}")
+            return None
+        ports.append(port)
+    for name, path in pages.items():
+        answers = []
+        for port in ports:
+            try:
+                answers.append(fetch_response(port, path, SHARED_HOST))
+            except OSError as exc:
+                answers.append((str(exc), {}, b""))
+        (status_a, _, _), (status_b, headers_b, body_b) = answers
+        if (status_a, status_b) != (200, 200):
+            message = f"page {name} ({path}) on the shared servers: {status_a} (A), {status_b} (B)"
+            say(f"ERROR: {message}\n{log_tail(LOGS / 'shared-b.log')}")
+            report["errors"].append(message)
+            continue
+        report["shared"]["hits"][name] = headers_b.get("X-Page-Cache") or "no X-Page-Cache"
+        if not same_page(bodies[name], sqlite_host, body_b, SHARED_HOST):
+            lengths = f"{len(bodies[name])} bytes on SQLite, {len(body_b)} on PostgreSQL"
+            say(f"note: {name}: the shared server's page is not the SQLite site's ({lengths})")
+            report["shared"]["differs"][name] = lengths
+    return ports[1] if report["shared"]["hits"] else None
+
+
 # The run -----------------------------------------------------------------------------
 
 
@@ -428,11 +598,14 @@ def find_pages(env):
     return found["pages"], found["errors"], found["episode_text"]
 
 
-def same_page(body, port, other, other_port):
-    """Whether two servers' bytes of a page match, but for the port in its own URLs."""
-    return body.replace(f"127.0.0.1:{port}".encode(), b"HOST") == other.replace(
-        f"127.0.0.1:{other_port}".encode(), b"HOST"
-    )
+def same_page(body, host, other, other_host):
+    """Whether two servers' bytes of a page match, but for the host (and port) in its own URLs."""
+    return body.replace(host.encode(), b"HOST") == other.replace(other_host.encode(), b"HOST")
+
+
+def address(port):
+    """The host and port our SQLite sites are asked for (http.client's Host header)."""
+    return f"127.0.0.1:{port}"
 
 
 def start(stack, name, manager, log_path):
@@ -464,6 +637,7 @@ def run(args):
         "errors": [],
         "problems": [],
         "peer": None,
+        "shared": None,
     }
     started = time.monotonic()
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -487,6 +661,7 @@ def run(args):
     results = {}
     sizes = {}
     with contextlib.ExitStack() as stack:
+        shared_env = None if args.no_shared else shared_environment(args, stack, report)
         for name, env in (("cached", cached_env), ("uncached", uncached_env)):
             log_path = LOGS / f"{name}.log"
             servers[name] = start(
@@ -511,7 +686,7 @@ def run(args):
                     report["errors"].append(message)
                 elif name not in bodies:
                     bodies[name] = body
-                elif not same_page(bodies[name], servers["cached"], body, servers[mode]):
+                elif not same_page(bodies[name], address(servers["cached"]), body, address(servers[mode])):
                     lengths = f"{len(bodies[name])} and {len(body)} bytes"
                     say(f"note: {name}: the cached and uncached pages differ ({lengths})")
         sizes = {name: len(body) for name, body in bodies.items()}
@@ -539,6 +714,12 @@ def run(args):
                 if status != 200 or body != bodies[name]:
                     message = f"the floor's {name} is not our bytes ({status}, {len(body)} bytes)"
                     report["errors"].append(message)
+
+        servers["shared"] = None
+        if shared_env is not None:
+            sqlite_host = address(servers["cached"] or servers["uncached"])
+            servers["shared"] = start_shared(stack, shared_env, pages, bodies, sqlite_host, report)
+        shared_pages = report["shared"]["hits"] if report["shared"] else {}
 
         # The peer's article: as much text as our episode page shows.
         servers["peer"] = peer_path = None
@@ -570,10 +751,12 @@ def run(args):
                 else:
                     report["peer"] = {"path": peer_path, "bytes": len(body)}
 
-        for path in pages.values():
+        for name, path in pages.items():
             for mode in ("floor", "cached", "uncached"):
                 if servers[mode] is not None:
                     warm(servers[mode], path)
+            if servers["shared"] is not None and name in shared_pages:
+                warm(servers["shared"], path, SHARED_HOST)
         if servers["peer"] is not None:
             warm(servers["peer"], peer_path)
 
@@ -581,12 +764,15 @@ def run(args):
         for number in range(1, args.rounds + 1):
             for name, path in pages.items():
                 runs = [(mode, name, path) for mode in ("floor", "cached", "uncached")]
+                if name in shared_pages:
+                    runs.append(("shared", name, path))
                 if name == peer_after and servers["peer"] is not None:
                     runs.append(("peer", "peer", peer_path))
                 for mode, key, target in runs:
                     if servers[mode] is None:
                         continue
-                    figures = run_wrk(servers[mode], target, args.seconds)
+                    host = SHARED_HOST if mode == "shared" else None
+                    figures = run_wrk(servers[mode], target, args.seconds, host)
                     results.setdefault((mode, key), []).append(figures)
                     report["load_samples"].append(os.getloadavg()[0])
                     problems = run_problems(figures)
@@ -625,8 +811,39 @@ def ratio(value, base, digits=2):
     return "-" if value is None or not base else f"{value / base:.{digits}f}"
 
 
+def shared_line(report, args):
+    """The shared mode's line in the list of what was measured."""
+    shared = report["shared"]
+    if args.no_shared:
+        return "- shared: left out (`--no-shared`)."
+    if not shared or not shared["hits"]:
+        return "- shared: left out (see below)."
+    hits = shared["hits"]
+    misses = {name: state for name, state in hits.items() if state != "hit"}
+    if misses:
+        held = "for " + (", ".join(name for name in hits if name not in misses) or "no page") + "; not for "
+        held += ", ".join(f"{name} ({state})" for name, state in misses.items())
+    else:
+        held = "for every page"
+    if shared["differs"]:
+        same = "The page differs from the SQLite site's for " + ", ".join(
+            f"{name} ({lengths})" for name, lengths in shared["differs"].items()
+        )
+    else:
+        same = "Each page is the SQLite site's, but for the host in its URLs"
+    return (
+        f"- shared (PG + Redis): two servers of our site ({WORKERS} sync workers each, page cache on) "
+        f"sharing one PostgreSQL {shared['postgres']} database and one Redis {shared['redis']} (as its "
+        f"cache, `CACHE_URL={args.redis_url}`), both asked for the host `{SHARED_HOST}` as behind one "
+        "proxy; wrk drives the second, whose pages were stored by the first. After the first server's "
+        f"fetch of a page, the second answered it with `X-Page-Cache: hit` {held}. {same}. "
+        "Target: at least 0.7 of the floor's req/s."
+    )
+
+
 def render(report, args, command):
     results = report["results"]
+    shared = report["shared"]
     peer_runs = results.get(("peer", "peer"))
     peer_rps = median_of(peer_runs, "rps")
     load = ", ".join(f"{value:.2f}" for value in report["load_start"])
@@ -642,16 +859,20 @@ def render(report, args, command):
         "",
         f"Python {sys.version.split()[0]}, Django {importlib.metadata.version('django')}, "
         f"gunicorn {importlib.metadata.version('gunicorn')}, SQLite {sqlite3.sqlite_version}, "
-        f"{wrk_version()}. Data: bench/generate.py at {args.scale}x. Every server is gunicorn with "
-        f"{WORKERS} sync workers on 127.0.0.1, debug off; our site on SQLite with a local-memory cache. "
-        f"wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds}s --latency against the floor, the cached site and "
-        f"the uncached site, one after another for each page, {args.rounds} rounds; figures are the "
-        "medians over the rounds (latency: the median of each round's p50 and p99).",
+        + (f"PostgreSQL {shared['postgres']}, Redis {shared['redis']}, " if shared else "")
+        + f"{wrk_version()}. Data: bench/generate.py at {args.scale}x. Every server is gunicorn with "
+        f"{WORKERS} sync workers on 127.0.0.1, debug off; our site on SQLite with a local-memory cache "
+        "(but for the shared mode). "
+        f"wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds}s --latency against the floor, the cached site, "
+        f"the uncached site and the shared mode's second server, one after another for each page, "
+        f"{args.rounds} rounds; figures are the medians over the rounds (latency: the median of each "
+        "round's p50 and p99).",
         "",
         "- floor: bench/floor.py, a Django view (no database, no middleware) returning the page's bytes "
         "as our site served them;",
         "- cached: our site, page cache on (its default), warm; uncached: `DJANGO_PAGE_CACHE=0`, every "
         "request rendered (rendered Markdown still cached); (÷ floor): the share of the floor's req/s;",
+        shared_line(report, args),
     ]
     if report["peer"]:
         versions = report["peer_versions"]
@@ -667,13 +888,17 @@ def render(report, args, command):
         lines.append("- peer: left out (see below).")
     lines += [
         "",
-        "| page | KiB | floor req/s | cached req/s (÷ floor) | uncached req/s (÷ floor) | peer req/s "
-        "| uncached ÷ peer | floor p50 / p99 ms | cached p50 / p99 ms | uncached p50 / p99 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | KiB | floor req/s | cached req/s (÷ floor) | uncached req/s (÷ floor) "
+        "| shared (PG + Redis) req/s (÷ floor) | peer req/s | uncached ÷ peer | floor p50 / p99 ms "
+        "| cached p50 / p99 ms | uncached p50 / p99 ms | shared p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, path in report["pages"].items():
-        floor, cached, uncached = (results.get((mode, name)) for mode in ("floor", "cached", "uncached"))
-        floor_rps, cached_rps, uncached_rps = (median_of(runs, "rps") for runs in (floor, cached, uncached))
+        modes = ("floor", "cached", "uncached", "shared")
+        floor, cached, uncached, shared_runs = (results.get((mode, name)) for mode in modes)
+        floor_rps, cached_rps, uncached_rps, shared_rps = (
+            median_of(runs, "rps") for runs in (floor, cached, uncached, shared_runs)
+        )
 
         def latency(runs):
             return f"{fmt(median_of(runs, 'p50'), 1)} / {fmt(median_of(runs, 'p99'), 1)}"
@@ -687,11 +912,13 @@ def render(report, args, command):
                     fmt(floor_rps),
                     f"{fmt(cached_rps)} ({ratio(cached_rps, floor_rps)})",
                     f"{fmt(uncached_rps)} ({ratio(uncached_rps, floor_rps)})",
+                    f"{fmt(shared_rps)} ({ratio(shared_rps, floor_rps)})",
                     fmt(peer_rps),
                     ratio(uncached_rps, peer_rps),
                     latency(floor),
                     latency(cached),
                     latency(uncached),
+                    latency(shared_runs),
                 ]
             )
             + " |"
@@ -772,6 +999,21 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds; figures are medians (default 3)")
     parser.add_argument("--scale", type=int, default=1, help="bench/generate.py scale (default 1)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md be")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgres://postgres@127.0.0.1:5432/postgres",
+        help="the shared mode's PostgreSQL server, as a URL of a database to connect to (a maintenance "
+        "database); the run creates a database of its own on it and drops it at the end. If refused, "
+        "the password 'postgres' is tried (default %(default)s)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/14",
+        help="the shared mode's Redis; the run's keys are deleted at the end (default %(default)s)",
+    )
+    parser.add_argument(
+        "--no-shared", action="store_true", help="leave out the shared mode (PostgreSQL + Redis)"
+    )
     args = parser.parse_args()
     if args.seconds < 1 or args.rounds < 1 or args.scale < 1:
         parser.error("--seconds, --rounds and --scale must be at least 1")
