@@ -35,9 +35,10 @@ measured interleaved in one run. Figures, not pass/fail.
    the cached site, the uncached site and the second shared server, one
    after another for ``--seconds`` each, and against the peer once a round
    (after the episode); the figures are the medians over the rounds.
-7. In-process (Django's test Client, page cache off), the first view of an
-   episode, a character and the home page right after an edit of that page
-   is timed, 15 times each (median).
+7. In-process (Django's test Client, page cache off), once the servers have
+   stopped and the machine is quiet again, the first view of an episode, a
+   character and the home page right after an edit of that page is timed,
+   15 times each (median).
 
 The report is printed and written at the top of bench/RESULTS.md.
 """
@@ -203,6 +204,21 @@ def cpu_seconds():
         usage = resource.getrusage(who)
         ours += usage.ru_utime + usage.ru_stime
     return busy, ours, time.monotonic()
+
+
+def wait_until_quiet(busy_share=0.1, seconds=60):
+    """Wait (at most ``seconds``) until the machine has been busy less than
+    ``busy_share`` of its cores for a second: the servers just stopped, and
+    the in-process timing that follows is of one process alone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        busy_before, _, started = cpu_seconds()
+        time.sleep(1)
+        busy_after, _, ended = cpu_seconds()
+        if busy_before is None:
+            return
+        if (busy_after - busy_before) / (ended - started) < busy_share * os.cpu_count():
+            return
 
 
 def other_load(report):
@@ -785,7 +801,8 @@ def run(args):
                         + (f"  ({problems})" if problems else "")
                     )
 
-    say("servers stopped; timing the first view after an edit, in-process")
+    say("servers stopped; timing the first view after an edit, in-process, once the machine is quiet")
+    wait_until_quiet()
     report["edits"] = time_edits(uncached_env)
     report["pages"], report["sizes"], report["results"] = pages, sizes, results
     report["load_end"] = os.getloadavg()
@@ -931,7 +948,8 @@ def render(report, args, command):
         ]
     lines += [
         "",
-        f"In-process, page cache off (Django's test Client, {args.scale}x): an edit through "
+        f"In-process, page cache off (Django's test Client, {args.scale}x), after the servers have "
+        "stopped and the machine is quiet again: an edit through "
         f'`page.save(summary=...)`, then one GET timed ("first view"), then another; {EDIT_REPEATS} times '
         "each, medians:",
         "",
