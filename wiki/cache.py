@@ -68,11 +68,17 @@ def code_fingerprint():
     return digest.hexdigest()[:16]
 
 
+def address(request):
+    """What a stored page is told apart by first: scheme, host (one the site
+    serves, else ``DisallowedHost``) and path with its query string."""
+    return f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+
+
 def page_key(request, generation):
     """Pages differ by address and by the reader's limit (``wiki.reading``)."""
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     limit = reading.current().cache_key
-    return f"page:{code_fingerprint()}:{generation}:{limit}:{hashlib.sha256(url.encode()).hexdigest()}"
+    digest = hashlib.sha256(address(request).encode()).hexdigest()
+    return f"page:{code_fingerprint()}:{generation}:{limit}:{digest}"
 
 
 class PageCacheMiddleware:
@@ -230,20 +236,19 @@ class PageCacheApplication:
 
     @staticmethod
     def key(environ):
-        """The address (as ``page_key`` reads it: a host the site does not
-        serve is no key) and Accept-Encoding, under the current generation;
+        """The ``address`` (a host the site does not serve is no key) and
+        Accept-Encoding, under the current generation;
         None while the database cannot be reached or the host is refused."""
         try:
             generations = Generation.objects.current()
             # A copy: a request writes the address it decoded into what it is given.
-            request = WSGIRequest(environ.copy())
-            url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+            url = address(WSGIRequest(environ.copy()))
         except (DatabaseError, DisallowedHost):
             return None
         if generations.last_stored:
             return None
-        variant = hashlib.sha256(f"{url} {environ.get('HTTP_ACCEPT_ENCODING', '')}".encode()).hexdigest()
-        return f"sent:{code_fingerprint()}:{generations.content}:{variant}"
+        digest = hashlib.sha256(f"{url} {environ.get('HTTP_ACCEPT_ENCODING', '')}".encode()).hexdigest()
+        return f"sent:{code_fingerprint()}:{generations.content}:{digest}"
 
     @staticmethod
     def may_store(sent, response):
