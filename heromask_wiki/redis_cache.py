@@ -10,9 +10,14 @@ stopped or hung Redis costs a request nothing more than a local check, and
 its short socket timeouts bound what the one request that finds it down
 waits. The process logs one warning when Redis goes away and one when it
 answers again, not one per request.
+
+It also carries notices that content changed (``announce_change``,
+``change_feed``), so that a process need not read the content generation
+from the database for every request (``wiki.models.Generation``).
 """
 
 import logging
+import os
 import threading
 import time
 from urllib.parse import urlsplit
@@ -99,6 +104,79 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+class ChangeFeed:
+    """Notices, through Redis publish/subscribe, that content changed
+    somewhere, for every thread of one process.
+
+    ``quiet()`` looks, without waiting, whether a notice came on the
+    process's subscription. It says True only if the process was subscribed
+    before its last look and no notice has come since, so what the process
+    read after that look is still current. Redis writes a notice to every
+    subscriber before it answers the process that announced it, and that
+    process announces before it answers the edit. A subscription that fails
+    is dropped and made anew at the next look, which says False: the caller
+    reads the generation again after subscribing, so no notice is missed
+    unseen."""
+
+    _by_channel = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, pool, channel, outage):
+        self._pool, self._channel, self._outage = pool, channel, outage
+        self._lock = threading.Lock()
+        self._connection = self._pid = None
+        # How many looks were not quiet, in any thread: a read begun before one of them may be stale.
+        self.unquiet_looks = 0
+
+    @classmethod
+    def of(cls, pool, channel, outage):
+        with cls._registry_lock:
+            key = (outage.location, channel)
+            if key not in cls._by_channel:
+                cls._by_channel[key] = cls(pool, channel, outage)
+            return cls._by_channel[key]
+
+    def quiet(self):
+        with self._lock:
+            quiet = self._look()
+            if not quiet:
+                self.unquiet_looks += 1
+            return quiet
+
+    def _look(self):
+        # A forked process has its own subscription: the parent's socket is not its own.
+        if self._connection is None or self._pid != os.getpid():
+            self._subscribe()
+            return False
+        noticed = False
+        try:
+            while self._connection.can_read(timeout=0):
+                self._connection.read_response()
+                noticed = True
+        except (RedisError, OSError):
+            # Redis closed it (a restart, say): the next look subscribes again,
+            # and only if that fails is Redis down.
+            self._connection.disconnect()
+            self._connection = None
+            return False
+        return not noticed
+
+    def _subscribe(self):
+        self._connection = None
+        if not self._outage.allows_a_try():
+            return
+        connection = self._pool.connection_class(**self._pool.connection_kwargs)
+        try:
+            connection.send_command("SUBSCRIBE", self._channel)
+            connection.read_response()
+        except (RedisError, OSError) as error:
+            connection.disconnect()
+            self._outage.failed(error)
+            return
+        self._outage.succeeded()
+        self._connection, self._pid = connection, os.getpid()
+
+
 class FailSoftRedisCache(RedisCache):
     """``RedisCache`` that treats an unreachable Redis as an empty cache."""
 
@@ -114,6 +192,7 @@ class FailSoftRedisCache(RedisCache):
         self._class = SharedClientRedisCacheClient
         location = ",".join(without_credentials(server) for server in self._servers)
         self._outage = Outage.of(location, self.retry_after_seconds)
+        self._change_feed = None
 
     def _try(self, fallback, operation, *args, **kwargs):
         if not self._outage.allows_a_try():
@@ -163,3 +242,14 @@ class FailSoftRedisCache(RedisCache):
 
     def clear(self):
         return self._try(False, super().clear)
+
+    def announce_change(self):
+        """Tell every process subscribed (``change_feed``) that content changed."""
+        channel = self.make_and_validate_key("content-changed")
+        self._try(None, lambda: self._cache.get_client(write=True).publish(channel, b""))
+
+    def change_feed(self):
+        if self._change_feed is None:
+            pool = self._cache._get_connection_pool(write=False)
+            self._change_feed = ChangeFeed.of(pool, self.make_and_validate_key("content-changed"), self._outage)
+        return self._change_feed

@@ -130,7 +130,14 @@ if CACHE_IS_SHARED:
             "BACKEND": "heromask_wiki.redis_cache.FailSoftRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "heromask"),
-        }
+        },
+        # Pages as sent, kept by each process too, so that a page read often
+        # costs no trip to Redis (wiki.cache.PageCacheApplication).
+        "local": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages-sent",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
     }
 elif CACHE_URL.startswith("dummy://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -146,6 +153,10 @@ else:
 # generation kept in the database, so it is right with a per-process cache too.
 PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
+# With Redis, which tells every process of each change: how long a process keeps
+# the content generation it read rather than reading it for every request
+# (wiki/models/generation.py). Only a change notice lost on its way waits this long.
+PAGE_CACHE_TRUST_SECONDS = float(os.environ.get("DJANGO_PAGE_CACHE_TRUST_SECONDS", "1"))
 # Never cached: a different answer on every request.
 PAGE_CACHE_EXCLUDED_VIEWS = {"wiki:random"}
 # Shared HTTP caches in front of the site (Varnish, see deploy/varnish.vcl): the

@@ -755,7 +755,15 @@ def test_servers_sharing_redis_share_pages_and_serve_every_committed_edit_at_onc
 ):
     location = redis_location()
     require_redis(location)
-    env, _, url = site(tmp_path, site_database, CACHE_URL=location, CACHE_KEY_PREFIX=redis_prefix)
+    env, pk, url = site(
+        tmp_path,
+        site_database,
+        CACHE_URL=location,
+        CACHE_KEY_PREFIX=redis_prefix,
+        # Each server keeps the generation it read until Redis tells it of a
+        # change: for ten minutes, so that only the notice can show the edit.
+        DJANGO_PAGE_CACHE_TRUST_SECONDS="600",
+    )
     with contextlib.ExitStack() as stack:
         first, second = servers(stack, env, tmp_path)
         state, page = read(first, url)
@@ -769,3 +777,13 @@ def test_servers_sharing_redis_share_pages_and_serve_every_committed_edit_at_onc
         assert "of the Special Services Command." in page, "a stale page was served"
         assert state == "miss"
         assert read(first, url) == ("hit", page)
+
+        # An edit committed by one server is what the other serves at once.
+        editor = Browser(first)
+        editor.log_in("editor", "correct horse battery staple")
+        assert read(second, url) == ("hit", page)
+        editor.edit(f"/admin/characters/character/{pk}/change/", lead="James Blood is a chief inspector.")
+        for port in (second, first):
+            state, page = read(port, url)
+            assert "James Blood is a chief inspector." in page, f"port {port} served a stale page"
+            assert read(port, url) == ("hit", page)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError
@@ -204,8 +204,24 @@ class PageCacheApplication:
         # The database cannot be reached, or the host is refused: the site says what follows.
         return self.application(environ, start_response)
 
+    @staticmethod
+    def stores():
+        """Where pages as sent are kept, nearest first: with a shared cache,
+        this process's memory ("local") before it."""
+        return [caches[alias] for alias in ("local", "default") if alias in settings.CACHES]
+
+    def stored(self, key):
+        stores = self.stores()
+        for position, store in enumerate(stores):
+            entry = store.get(key)
+            if entry is not None:
+                for nearer in stores[:position]:
+                    nearer.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                return entry
+        return None
+
     def answer(self, key, environ, start_response):
-        entry = cache.get(key)
+        entry = self.stored(key)
         if entry is not None:
             status, headers, body = entry
             start_response(status, headers)
@@ -221,7 +237,8 @@ class PageCacheApplication:
         if self.may_store(sent, response):
             status, headers = sent
             headers = [(name, "hit" if name == "X-Page-Cache" else value) for name, value in headers]
-            cache.set(key, (status, headers, response.content), settings.PAGE_CACHE_SECONDS)
+            for store in self.stores():
+                store.set(key, (status, headers, response.content), settings.PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod

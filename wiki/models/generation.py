@@ -11,6 +11,13 @@ commits, and a rolled-back change never moved them.
 After the change commits, the shared HTTP caches in front of the site are
 told (``wiki.frontcache``). A request reads both once (``wiki.cache.PageCacheMiddleware`` remembers them
 for the request); elsewhere each read is one query on a one-row table.
+
+With a shared cache that carries notices of changes (Redis: ``announce_change``
+and ``change_feed``), a process need not ask the database for every request:
+each change is announced after it commits and before the edit is answered,
+and a process keeps what it read until a notice comes, or for
+``settings.PAGE_CACHE_TRUST_SECONDS`` at most, which bounds how long a notice lost on the way
+(Redis unreachable from the editing server only) can leave a page stale.
 """
 
 import contextvars
@@ -18,6 +25,7 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, models, transaction
 
@@ -28,6 +36,9 @@ _ROW = 1
 # so that they can still be served while the database cannot be reached.
 LAST_STORED_KEY = "wiki:generations:last-stored"
 _remembered = contextvars.ContextVar("wiki_generation", default=None)
+# The counters this process last read outside a transaction, and when (monotonic
+# seconds), while a change feed tells it of every change.
+_known = None
 
 
 @dataclass(frozen=True)
@@ -44,13 +55,28 @@ def _fresh():
     return secrets.randbits(62)
 
 
+def _change_feed():
+    change_feed = getattr(cache, "change_feed", None)
+    return change_feed() if change_feed is not None else None
+
+
 class GenerationManager(models.Manager):
     def current(self):
         """The counters now, as remembered for this request if one is under way;
         while the database cannot be reached, the counters pages were last stored under."""
+        global _known
         holder = _remembered.get()
         if holder is not None and holder[0] is not None:
             return holder[0]
+        feed = _change_feed()
+        # Looked at before the database is read, so a change committed after the read is noticed next time.
+        quiet = feed is not None and feed.quiet()
+        unquiet_looks = feed.unquiet_looks if feed is not None else None
+        known, now = _known, time.monotonic()
+        if quiet and known is not None and now - known[1] < settings.PAGE_CACHE_TRUST_SECONDS:
+            if holder is not None:
+                holder[0] = known[0]
+            return known[0]
         # Raw SQL: every anonymous request asks, and the ORM would take longer
         # to build this query than the database takes to answer it.
         try:
@@ -66,6 +92,12 @@ class GenerationManager(models.Manager):
             generations = replace(stored, last_stored=True)
         else:
             generations = Generations(*(row or (0, 0, 0)))
+            # Kept unless they may be this transaction's own, not yet committed,
+            # or another thread of this process has heard of a change since the look.
+            if feed is not None and not connection.in_atomic_block and feed.unquiet_looks == unquiet_looks:
+                _known = (generations, now)
+            else:
+                _known = None
         if holder is not None:
             holder[0] = generations
         return generations
@@ -84,10 +116,22 @@ class GenerationManager(models.Manager):
             self.get_or_create(pk=_ROW, defaults={**changes, "links": _fresh()})
         self.forget()
         content = changes["content"]
-        transaction.on_commit(lambda: frontcache.ban_everything(content))
+        transaction.on_commit(lambda: self._announce(content))
+
+    @staticmethod
+    def _announce(content):
+        """After the change commits: every process told of it by the cache, then the front caches."""
+        global _known
+        _known = None
+        announce_change = getattr(cache, "announce_change", None)
+        if announce_change is not None:
+            announce_change()
+        frontcache.ban_everything(content)
 
     def forget(self):
         """Make the next ``current()`` of this request read the counters again."""
+        global _known
+        _known = None
         holder = _remembered.get()
         if holder is not None:
             holder[0] = None
