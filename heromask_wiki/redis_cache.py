@@ -251,5 +251,6 @@ class FailSoftRedisCache(RedisCache):
     def change_feed(self):
         if self._change_feed is None:
             pool = self._cache._get_connection_pool(write=False)
-            self._change_feed = ChangeFeed.of(pool, self.make_and_validate_key("content-changed"), self._outage)
+            channel = self.make_and_validate_key("content-changed")
+            self._change_feed = ChangeFeed.of(pool, channel, self._outage)
         return self._change_feed

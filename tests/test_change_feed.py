@@ -66,7 +66,8 @@ def test_a_lost_subscription_is_never_quiet_and_is_made_again(location, prefix):
     assert feed.quiet() is False
     # Subscribed again on this look, which is therefore not quiet either.
     assert feed.quiet() is False
-    assert client.pubsub_numsub(f"{prefix}:1:content-changed") == [(f"{prefix}:1:content-changed".encode(), 1)]
+    channel = f"{prefix}:1:content-changed"
+    assert client.pubsub_numsub(channel) == [(channel.encode(), 1)]
     assert feed.quiet() is True
 
 

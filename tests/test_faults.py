@@ -239,7 +239,8 @@ def test_while_redis_is_stopped_pages_are_served_edits_show_at_once_and_each_wor
         try:
             for _ in range(8):
                 status, _, page = site.get(CACHED)
-                assert status == 200 and "James Blood is a chief inspector." in page, "a stale page was served"
+                assert status == 200, status
+                assert "James Blood is a chief inspector." in page, "a stale page was served"
         finally:
             site.edit_lead("James Blood", "James Blood is a detective.")
         status, _, page = site.get(CACHED)
