@@ -2,10 +2,11 @@
 
 Every change to anything a page shows moves the content generation on, in
 the transaction that makes the change (``wiki.models.Generation``). The
-middleware reads the generation once per request and keys stored pages by
-it, so a stored page is never served after a change: with a per-process
-cache (the default), every worker stops using its copies the moment the
-change commits; with a shared cache (Redis), every server shares them.
+middleware reads the generation once per request (with Redis, only after a
+change is announced) and keys stored pages by it, so a stored page is never
+served after a change: with a per-process cache (the default), every worker
+stops using its copies the moment the change commits; with a shared cache
+(Redis), every server shares them, and keeps those it sent in its own memory too.
 Nothing is ever deleted: pages of old generations are simply not asked for
 again and age out of the cache. The most common request, an anonymous GET
 with no cookie, is answered before Django handles it, with what the site
@@ -180,8 +181,9 @@ class PageCacheApplication:
     an anonymous ``GET`` with no cookie and no validator, before Django
     handles it: with the page as the site last sent it for the same address
     and ``Accept-Encoding`` (status, headers and body, gzipped or not), under
-    the same content generation. That costs one read of the generation and
-    one cache read, where going through Django's middleware to
+    the same content generation. That costs one read of the generation (with
+    Redis, none until a change is announced) and one cache read (with Redis,
+    of this process's memory first), where going through Django's middleware to
     ``PageCacheMiddleware`` cost a hit more than the plain view it stands
     for. It stores only what ``PageCacheMiddleware`` stored itself and the
     outer middleware passed on without a cookie; every other request, and
