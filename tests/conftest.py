@@ -4,21 +4,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from wiki import reading
+from wiki.models import Generation
 
 FIXTURES = sorted(str(path) for path in (Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
 
 
+def clear_caches():
+    """Every cache empty, this process's own pages and the content generation
+    it keeps (with Redis) included: a test's database is not the last one's."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    Generation.objects.forget()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture
