@@ -4,6 +4,7 @@ Everything that differs between a laptop and production is read from the
 environment here, once; there are no per-environment settings files.
 """
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,20 @@ def env_bool(name, default=False):
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_number(name, default, kind=int):
+    """A count or a number of seconds, 0 or more: anything else stops the site
+    with an error naming the variable, not a traceback from deep in a library."""
+    value = os.environ.get(name, "").strip() or default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        noun = "whole number" if kind is int else "number"
+        raise ImproperlyConfigured(f"{name} must be a {noun}, 0 or more (it is {value!r}).")
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -107,7 +122,7 @@ DATABASES = {
         # Kept open between requests (a new SQLite connection with its pragmas, or
         # a PostgreSQL login, costs more than most pages); checked before reuse,
         # so a restarted database costs no request.
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
+        conn_max_age=env_number("DATABASE_CONN_MAX_AGE", "600"),
         conn_health_checks=True,
     )
 }
@@ -152,21 +167,21 @@ else:
 # Whole-page cache for anonymous readers (wiki/cache.py), keyed by the content
 # generation kept in the database, so it is right with a per-process cache too.
 PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
-PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
+PAGE_CACHE_SECONDS = env_number("DJANGO_PAGE_CACHE_SECONDS", "86400")
 # With Redis, which tells every process of each change: how long a process keeps
 # the content generation it read rather than reading it for every request
 # (wiki/models/generation.py). Only a change notice lost on its way waits this long.
-PAGE_CACHE_TRUST_SECONDS = float(os.environ.get("DJANGO_PAGE_CACHE_TRUST_SECONDS", "1"))
+PAGE_CACHE_TRUST_SECONDS = env_number("DJANGO_PAGE_CACHE_TRUST_SECONDS", "1", float)
 # Never cached: a different answer on every request.
 PAGE_CACHE_EXCLUDED_VIEWS = {"wiki:random"}
 # Shared HTTP caches in front of the site (Varnish, see deploy/varnish.vcl): the
 # addresses the write path sends a BAN to after each change, and how long they
 # may keep a page (long when they are banned on change, short when not).
 WIKI_FRONT_CACHE_URLS = env_list("DJANGO_FRONT_CACHE_URLS")
-WIKI_SHARED_CACHE_SECONDS = int(
-    os.environ.get("DJANGO_SHARED_CACHE_SECONDS", "86400" if WIKI_FRONT_CACHE_URLS else "60")
+WIKI_SHARED_CACHE_SECONDS = env_number(
+    "DJANGO_SHARED_CACHE_SECONDS", "86400" if WIKI_FRONT_CACHE_URLS else "60"
 )
-WIKI_STALE_WHILE_REVALIDATE_SECONDS = int(os.environ.get("DJANGO_STALE_WHILE_REVALIDATE_SECONDS", "30"))
+WIKI_STALE_WHILE_REVALIDATE_SECONDS = env_number("DJANGO_STALE_WHILE_REVALIDATE_SECONDS", "30")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,8 +200,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_COOLOFF_MINUTES = int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = env_number("DJANGO_LOGIN_FAILURE_LIMIT", "5")
+LOGIN_COOLOFF_MINUTES = env_number("DJANGO_LOGIN_COOLOFF_MINUTES", "15")
 if AXES_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
     raise ImproperlyConfigured(
         "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be positive whole numbers."
@@ -204,7 +219,7 @@ AXES_ENABLE_ADMIN = False
 CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
 if CLIENT_IP_HEADER:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_"), "REMOTE_ADDR")
-    AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1")) - 1
+    AXES_IPWARE_PROXY_COUNT = env_number("DJANGO_PROXY_COUNT", "1") - 1
     if AXES_IPWARE_PROXY_COUNT < 0:
         raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 1 or more.")
     # Not strict: a longer chain (addresses a client made up, then the proxies') is still read.
@@ -244,7 +259,7 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_SECONDS = env_number("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -45,9 +45,9 @@ POSTGRESQL_BINARIES = sorted(
 CACHED = "/characters/james-blood/"
 NOT_CACHED = "/characters/sarah-sinclair/"
 LOST_WARNING = "cannot be reached"
+BACK_WARNING = "answers again: pages are cached again"
 # How long a worker keeps the content generation it read while Redis tells it of every change.
 TRUST_SECONDS = 0.5
-BACK_WARNING = "answers again: pages are cached again"
 
 # It brings its own servers, so once per CI run is enough: in the PostgreSQL
 # run, the shorter of the two (the SQLite run also drives the browser tests).

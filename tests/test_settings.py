@@ -5,13 +5,19 @@ at import time.
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from heromask_wiki.settings import env_number
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,6 +73,43 @@ def load_settings(**env):
 def test_debug_is_off_unless_set():
     assert load_settings(DJANGO_SECRET_KEY="x" * 50)["DEBUG"] is False
     assert load_settings(DJANGO_DEBUG="1")["DEBUG"] is True
+
+
+NUMBER_SETTINGS = [
+    "DATABASE_CONN_MAX_AGE",
+    "DJANGO_PAGE_CACHE_SECONDS",
+    "DJANGO_PAGE_CACHE_TRUST_SECONDS",
+    "DJANGO_SHARED_CACHE_SECONDS",
+    "DJANGO_STALE_WHILE_REVALIDATE_SECONDS",
+    "DJANGO_LOGIN_FAILURE_LIMIT",
+    "DJANGO_LOGIN_COOLOFF_MINUTES",
+    "DJANGO_HSTS_SECONDS",
+]
+
+
+@pytest.mark.parametrize("name", NUMBER_SETTINGS)
+def test_a_number_setting_that_is_no_number_stops_the_site_with_an_error_naming_it(name):
+    result = run_python(PRINT_SETTINGS, DJANGO_SECRET_KEY="x" * 50, **{name: "ten"})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} must be a" in result.stderr
+
+
+@given(
+    value=st.text(max_size=12) | st.integers().map(str) | st.floats().map(str),
+    kind=st.sampled_from([int, float]),
+)
+def test_a_number_setting_is_a_finite_number_of_0_or_more_or_an_error_naming_it(value, kind):
+    if "\x00" in value:
+        return  # The environment cannot hold it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_TEST_SECONDS", value)
+        try:
+            number = env_number("DJANGO_TEST_SECONDS", "7", kind)
+        except ImproperlyConfigured as error:
+            assert "DJANGO_TEST_SECONDS must be a" in str(error)
+        else:
+            assert type(number) is kind and math.isfinite(number) and number >= 0
+            assert number == (7 if not value.strip() else kind(value))
 
 
 def test_secret_key_is_required_when_debug_is_off():
