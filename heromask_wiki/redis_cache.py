@@ -111,9 +111,9 @@ class ChangeFeed:
     ``quiet()`` looks, without waiting, whether a notice came on the
     process's subscription. It says True only if the process was subscribed
     before its last look and no notice has come since, so what the process
-    read after that look is still current. Redis writes a notice to every
-    subscriber before it answers the process that announced it, and that
-    process announces before it answers the edit. A subscription that fails
+    read after that look is still current. Redis sends a notice to every
+    subscriber in the same step as its answer to the process that announced
+    it, which answers the edit only then. A subscription that fails
     is dropped and made anew at the next look, which says False: the caller
     reads the generation again after subscribing, so no notice is missed
     unseen."""
