@@ -18,6 +18,7 @@ from the database for every request (``wiki.models.Generation``).
 
 import logging
 import os
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -136,6 +137,11 @@ class ChangeFeed:
                 cls._by_channel[key] = cls(pool, channel, outage)
             return cls._by_channel[key]
 
+    def client_name(self):
+        """What the subscription is called in Redis's ``CLIENT LIST`` (a name
+        may hold no space or control character)."""
+        return re.sub(r"[^!-~]", "_", f"{self._channel}:subscriber")
+
     def quiet(self):
         with self._lock:
             quiet = self._look()
@@ -165,7 +171,9 @@ class ChangeFeed:
         self._connection = None
         if not self._outage.allows_a_try():
             return
-        connection = self._pool.connection_class(**self._pool.connection_kwargs)
+        connection = self._pool.connection_class(
+            **{**self._pool.connection_kwargs, "client_name": self.client_name()}
+        )
         try:
             connection.send_command("SUBSCRIBE", self._channel)
             connection.read_response()
